@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine with Python 3.11:
+#   make run   — create .venv, install, build the data if missing or stale, start the app
+#   make test  — the same set-up, then every test
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test data check lint bench clean
+
+$(INSTALLED): requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(INSTALLED)
+
+# Builds data/gld.duckdb; skipped in about a second when nothing changed.
+data: $(INSTALLED)
+	$(PY) -m etl
+
+run: data
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+test: data
+	$(PY) -m pytest
+
+check: $(INSTALLED)
+	$(PY) -m etl --check
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+
+bench: data
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) data/gld.duckdb data/*.parquet data/.build_stamp

@@ -1,0 +1,20 @@
+"""GLD data profile explorer: page configuration, navigation, the shared LA picker, then the page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import state
+
+st.set_page_config(page_title="GLD data profile explorer", page_icon="📊", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page("pages/overview.py", title="England overview", url_path="overview", default=True),
+        st.Page("pages/profile.py", title="LA profile", url_path="profile"),
+        st.Page("pages/about.py", title="About the data", url_path="about"),
+    ],
+    position="top",
+)
+state.la_picker()
+navigation.run()

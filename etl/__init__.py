@@ -1,0 +1,1 @@
+"""Build the GLD explorer's database (`data/gld.duckdb`) and GeoParquet files from registered raw files."""

@@ -1,0 +1,48 @@
+"""Command line: `python -m etl` builds, `--check` re-checks, `register PATH` records a file's new hash.
+
+Heavy libraries are imported only when a build is needed, so a skipped rebuild stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from etl.errors import BuildError
+from etl.paths import DATA_DIR
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Build the GLD explorer database.")
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="folder holding raw/ and sources.yml")
+    parser.add_argument("--check", action="store_true", help="re-run the contracts on the existing database")
+    parser.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    sub = parser.add_subparsers(dest="command")
+    register = sub.add_parser("register", help="record the new sha256 and date of a replaced raw file")
+    register.add_argument("path", help="path under data/raw, e.g. dfe-lait/bds_long_0.parquet")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "register":
+            from etl.register import update_registration
+
+            update_registration(args.data_dir / "raw", args.data_dir / "sources.yml", args.path)
+            return 0
+        if args.check:
+            from etl.build import check_existing
+
+            check_existing(args.data_dir)
+            return 0
+        from etl.build import build
+
+        print("Building the GLD database")
+        build(args.data_dir, force=args.force)
+        return 0
+    except BuildError as error:
+        print(f"Build failed: {error}", file=sys.stderr)
+        print("The previous database (if any) is unchanged.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

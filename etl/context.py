@@ -1,0 +1,198 @@
+"""Context tables: FSM eligibility, other LAIT measures, statistical neighbours, LA deprivation, 2028 targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl import readers
+from etl.areas import AreaResolver
+from etl.errors import BuildError
+from etl.reorganisations import ENGLAND_CODE, FORMER_LAS
+
+# LAIT measures kept as context, with the unit we show. Labels come from LAIT's dictionary.
+CONTEXT_MEASURES = {
+    "Ever6_FSM_Prim": "% of pupils",
+    "EALPri": "% of pupils",
+    "ChildPov": "% of children",
+    "%_2yr_olds": "% of eligible 2-year-olds",
+    "FSP_Gooddev_With_SENSTATE": "% achieving GLD",
+    "FSP_Gooddev_Without_SENSTATE": "% achieving GLD",
+    "FSP_Gooddev_White": "% achieving GLD",
+    "FSP_Gooddev_Black": "% achieving GLD",
+    "FSP_Gooddev_Asian": "% achieving GLD",
+    "FSP_Gooddev_Mixed": "% achieving GLD",
+    "FSP_Gooddev_Chinese": "% achieving GLD",
+    "FSP_Gooddev_Other": "% achieving GLD",
+    "FSPAVEPreChild": "average number of goals",
+}
+FALLBACK_LABELS = {
+    "ChildPov": "Children in relative low income families (under 16)",
+    "%_2yr_olds": "Eligible 2-year-olds taking up funded early education",
+    "FSPAVEPreChild": "EYFSP average number of early learning goals at expected level per child",
+}
+
+TARGET_UPLIFT = 9.0
+DERIVED_BASIS = "derived: 2023/24 + 9.0 pp"
+TARGET_BASE_YEAR = 2024
+ENGLAND_AMBITION = 75.0
+ENGLAND_AMBITION_SOURCE = "Giving every child the best start in life (HM Government, July 2025): national ambition 75% by 2028"
+
+
+def current_areas_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop rows of former LAs (their LAIT context is not needed) and ignored areas."""
+    former = {f.area_code for f in FORMER_LAS}
+    return frame[frame["area_code"].notna() & ~frame["area_code"].isin(former)]
+
+
+def build_fsm_eligibility(lait: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
+    """`fsm_eligibility`: area_code, year, pct_primary_fsm, pct_secondary_fsm (January census)."""
+    frame = lait[lait["measure"].isin(["PriFSM", "SecFSM"])].copy()
+    frame["area_code"] = resolver.map_numbers(frame["la_number"], readers.LAIT_FILE, "LA Number")
+    frame = current_areas_only(frame)
+    wide = frame.pivot_table(index=["area_code", "year"], columns="measure", values="value", aggfunc="first")
+    wide = wide.reset_index().rename(columns={"PriFSM": "pct_primary_fsm", "SecFSM": "pct_secondary_fsm"})
+    wide.columns.name = None
+    wide = wide.dropna(subset=["pct_primary_fsm", "pct_secondary_fsm"], how="all")
+    return wide[["area_code", "year", "pct_primary_fsm", "pct_secondary_fsm"]]
+
+
+def build_context_measures(lait: pd.DataFrame, dictionary: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
+    """`context_measures`: area_code, year, measure, label, unit, value (non-missing values only)."""
+    frame = lait[lait["measure"].isin(CONTEXT_MEASURES)].copy()
+    frame["area_code"] = resolver.map_numbers(frame["la_number"], readers.LAIT_FILE, "LA Number")
+    frame = current_areas_only(frame).dropna(subset=["value"])
+    labels = dictionary.drop_duplicates("measure").set_index("measure")["label"].to_dict()
+    frame["label"] = frame["measure"].map(lambda m: labels.get(m) or FALLBACK_LABELS.get(m, m))
+    frame["unit"] = frame["measure"].map(CONTEXT_MEASURES)
+    return frame[["area_code", "year", "measure", "label", "unit", "value"]].reset_index(drop=True)
+
+
+def build_neighbours(raw_dir: Path, resolver: AreaResolver, current_codes: set[str]) -> pd.DataFrame:
+    """`statistical_neighbours` for the May 2025 and April 2021 sets, current LAs only.
+
+    Rows for LAs that no longer exist are dropped; in the 2021 set, a neighbour that no longer
+    exists is kept with its former code so the set is not silently shortened.
+    """
+    parts = []
+    for sn_set, file in (("2025", readers.SN_2025_FILE), ("2021", readers.SN_2021_FILE)):
+        long = readers.read_neighbours(raw_dir, file)
+        long = long[long["neighbour_number"].str.fullmatch(r"\d{3}").fillna(False)]
+        long["area_code"] = resolver.map_numbers(long["la_number"], file, "LA num")
+        long["neighbour_code"] = resolver.map_numbers(long["neighbour_number"], file, "SN")
+        long = long[long["area_code"].isin(current_codes)]
+        long["closeness"] = long["closeness"].str.strip().str.capitalize()
+        long["sn_set"] = sn_set
+        parts.append(long[["area_code", "neighbour_code", "neighbour_rank", "closeness", "sn_set"]])
+    out = pd.concat(parts, ignore_index=True)
+    out["neighbour_rank"] = out["neighbour_rank"].astype("int64")
+    return out
+
+
+def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
+    """`deprivation_la`: IoD2019 and IoD2025 upper-tier summaries, one row per LA and edition.
+
+    IoD2019 is on 2019 LA boundaries: LAs created since (BCP and Dorset excepted, which are in it)
+    have no IoD2019 row; the IoD2025 file covers all 153 current codes.
+    """
+    iod19 = readers.read_iod2019_upper(raw_dir)
+    # A known error in the source: Slough's code is mistyped.
+    iod19["source_code"] = iod19["source_code"].astype(str).str.strip().replace({"E0600003": "E06000039"})
+    iod19 = iod19[iod19["source_code"].str.match(r"E0[6-9]|E10")]
+    iod19["area_code"] = resolver.map_ons(iod19["source_code"], readers.IOD2019_UPPER_FILE,
+                                           "Upper Tier Local Authority District code (2019)")
+    iod19 = current_areas_only(iod19)
+    iod25 = readers.read_iod2025_upper(raw_dir)
+    iod25 = iod25[iod25["source_code"].str.match(r"E0[6-9]|E10")]
+    iod25["area_code"] = resolver.map_ons(iod25["source_code"], readers.IOD2025_UPPER_FILE,
+                                           "Upper Tier Local Authority District code (2024)")
+
+    def shape(frame: pd.DataFrame, edition: str, has_idaci: bool) -> pd.DataFrame:
+        out = pd.DataFrame(
+            {
+                "area_code": frame["area_code"].to_numpy(),
+                "edition": edition,
+                "imd_avg_rank": frame["IMD - Average rank"].astype(float).to_numpy(),
+                "imd_avg_score": frame["IMD - Average score"].astype(float).to_numpy(),
+                "imd_rank_of_avg_score": frame["IMD - Rank of average score"].astype(float).to_numpy(),
+                "imd_prop_lsoas_most_deprived_10pct": frame[
+                    "IMD - Proportion of LSOAs in most deprived 10% nationally"].astype(float).to_numpy(),
+            }
+        )
+        if has_idaci:
+            out["idaci_avg_rank"] = frame["IDACI - Average rank"].astype(float).to_numpy()
+            out["idaci_avg_score"] = frame["IDACI - Average score"].astype(float).to_numpy()
+            out["idaci_rank_of_avg_score"] = frame["IDACI - Rank of average score"].astype(float).to_numpy()
+            out["idaci_prop_lsoas_most_deprived_10pct"] = frame[
+                "IDACI - Proportion  of LSOAs in most deprived 10% nationally"].astype(float).to_numpy()
+        else:
+            for column in ("idaci_avg_rank", "idaci_avg_score", "idaci_rank_of_avg_score",
+                           "idaci_prop_lsoas_most_deprived_10pct"):
+                out[column] = np.nan
+        return out
+
+    out = pd.concat([shape(iod19, "IoD2019", True), shape(iod25, "IoD2025", False)], ignore_index=True)
+    out["rank_of_avg_score_out_of"] = out.groupby("edition")["area_code"].transform("count")
+    return out
+
+
+def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFrame) -> pd.DataFrame:
+    """`targets_2028`: each LA's 2028 targets for all and FSM children, plus England at 75.0.
+
+    Rule: target = 2023/24 GLD + 9.0 percentage points, for all and FSM alike (it reproduces
+    every published target). A published value overrides a derived one. Where the rule gives
+    more than 100 % or there is no 2023/24 value, the target is 'not derivable' (null); nothing
+    is capped.
+
+    Parameters:
+        gld: the `gld` table.
+        la_codes: the 153 current LA codes.
+        published: area_code, pupil_group ('all' | 'fsm'), target, source.
+    """
+    base = gld[gld["year"] == TARGET_BASE_YEAR].pivot_table(index="area_code", columns="pupil_group",
+                                                            values="pct", aggfunc="first")
+    rows = []
+    for code in la_codes:
+        row = {"area_code": code}
+        for group in ("all", "fsm"):
+            value = base.at[code, group] if code in base.index and group in base.columns else np.nan
+            derived = round(value + TARGET_UPLIFT, 1) if pd.notna(value) else np.nan
+            if pd.notna(derived) and derived <= 100:
+                row[f"target_{group}"], row[f"basis_{group}"], row[f"source_{group}"] = derived, DERIVED_BASIS, None
+            else:
+                row[f"target_{group}"], row[f"basis_{group}"], row[f"source_{group}"] = np.nan, "not derivable", None
+        rows.append(row)
+    targets = pd.DataFrame(rows)
+    for entry in published.itertuples(index=False):
+        if entry.area_code not in set(la_codes) and entry.area_code != ENGLAND_CODE:
+            raise BuildError(f"data/published_targets.csv: unknown area_code {entry.area_code!r}")
+        if entry.pupil_group not in ("all", "fsm"):
+            raise BuildError(f"data/published_targets.csv: pupil_group must be 'all' or 'fsm', found {entry.pupil_group!r}")
+        mask = targets["area_code"] == entry.area_code
+        targets.loc[mask, f"target_{entry.pupil_group}"] = float(entry.target)
+        targets.loc[mask, f"basis_{entry.pupil_group}"] = "published"
+        targets.loc[mask, f"source_{entry.pupil_group}"] = entry.source
+    england = {
+        "area_code": ENGLAND_CODE, "target_all": ENGLAND_AMBITION, "basis_all": "published",
+        "source_all": ENGLAND_AMBITION_SOURCE, "target_fsm": np.nan, "basis_fsm": "not derivable", "source_fsm": None,
+    }
+    targets = pd.concat([pd.DataFrame([england]), targets], ignore_index=True)
+    targets["basis"] = np.where(targets["basis_all"] == targets["basis_fsm"], targets["basis_all"], "mixed")
+    sources = targets[["source_all", "source_fsm"]].apply(
+        lambda r: "; ".join(dict.fromkeys(s for s in r if isinstance(s, str))) or None, axis=1
+    )
+    targets["source"] = sources
+    return targets[["area_code", "target_all", "target_fsm", "basis", "basis_all", "basis_fsm", "source",
+                    "source_all", "source_fsm"]]
+
+
+def read_published_targets(path: Path) -> pd.DataFrame:
+    """Read the curated list of published targets (area_code, pupil_group, target, source)."""
+    if not path.exists():
+        raise BuildError(f"{path}: the list of published 2028 targets is missing")
+    frame = pd.read_csv(path, dtype=str, comment="#")
+    readers.require_columns(frame, ["area_code", "pupil_group", "target", "source"], path.name)
+    frame["target"] = pd.to_numeric(frame["target"], errors="raise")
+    return frame

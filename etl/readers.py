@@ -1,0 +1,354 @@
+"""Read raw files as they are: explicit columns and dtypes, suppression markers turned into nulls.
+
+Every reader checks the columns it needs and every numeric column's values. An unexpected
+marker or a missing column stops the build with the file, the column and an example value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.errors import BuildError
+
+# Each source marks missing or suppressed values its own way.
+MISSING_MARKERS: dict[str, frozenset[str]] = {
+    "lait": frozenset({"-", ""}),
+    "fingertips": frozenset({"NA", ""}),
+    "smapey": frozenset({""}),
+    "ees": frozenset({"z", "x", "c", "u", "low", ":", ""}),
+    "district_2019": frozenset({".", ""}),
+    "aps": frozenset({""}),
+    "excel": frozenset({""}),
+    "ons": frozenset({""}),
+    "iod": frozenset({""}),
+}
+
+LAIT_FILE = "dfe-lait/bds_long_0.parquet"
+LAIT_2015_FILE = "dfe-lait/older_commit_c619cc4c/bds_long_0.parquet"
+LAIT_DICTIONARY_FILE = "dfe-lait/lait_data_dictionary.csv"
+LAS_FILE = "dfe-published-data-qa/las.csv"
+WARD_HIERARCHY_FILE = "dfe-published-data-qa/ward_lad_la_pcon_hierarchy.csv"
+EES_2022_FILE = "dfe-send-ap-dashboard/1_eyfsp_headline_measures_2022.csv"
+SMAPEY_FILE = "dfe-smapey/combined_three_years_data_2018_R_v5_postbeta_sup.csv"
+APS_FILE = "nesta-afs-neighbourhood/APS_GLD_ELG_EXP_2013_2019.csv"
+FSM_COHORT_FILE = "nesta-afs-neighbourhood/EYFSP_LA_2_com_lit_maths_additional_tables_2013_2019.xlsx"
+POPULATION_FILE = "ons-mye-lad-policyengine/age.csv"
+DISTRICT_2019_FILE = "psychty-eyfsp-2019/EYFSP_LAD_1_key_measures_additional_tables_2019.xlsx"
+FINGERTIPS_FSM_FILE = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
+SN_2025_FILE = "dfe-lait/sn_may_2025.xlsx"
+SN_2021_FILE = "dfe-lait/sn_april_2021.xlsx"
+IOD2019_UPPER_FILE = "ysjanonproject/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx"
+IOD2025_UPPER_FILE = (
+    "rcpch-census-platform-2025/File_11_-_IoD2025_Local_Authority_District_Summaries__upper-tier__v2.csv"
+)
+CTYUA_LOOKUP_FILE = "ukmaps/Ward_to_Local_Authority_District_to_CTYUA_to_RGN_to_CTRY_(May_2024)_Lookup_in_UK.csv"
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], file: str) -> None:
+    """Raise a BuildError naming the file and the first required column that is absent."""
+    present = set(frame.columns)
+    for column in columns:
+        if column not in present:
+            found = ", ".join(map(str, list(frame.columns)[:8]))
+            raise BuildError(f"data/raw/{file}: column '{column}' is missing (found: {found}, …)")
+
+
+def parse_numeric(values: pd.Series, source: str, file: str, column: str) -> pd.Series:
+    """Turn a column of strings or numbers into floats, mapping the source's markers to NaN.
+
+    Parameters:
+        values: the raw column.
+        source: key into MISSING_MARKERS naming which markers this file uses.
+        file, column: named in the error message.
+
+    Raises:
+        BuildError: a value that is neither a number nor one of the source's known markers.
+    """
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip().fillna("")
+    numbers = pd.to_numeric(text, errors="coerce")
+    unknown = numbers.isna() & ~text.isin(MISSING_MARKERS[source])
+    if unknown.any():
+        example = text[unknown].iloc[0]
+        raise BuildError(
+            f"data/raw/{file}: column '{column}' has an unknown suppression marker or non-number "
+            f"{example!r} ({int(unknown.sum())} rows)"
+        )
+    return numbers.astype("float64")
+
+
+def _read_csv(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
+    path = raw_dir / file
+    if not path.exists():
+        raise BuildError(f"data/raw/{file}: file is missing")
+    try:
+        # Read everything as text (utf-8-sig drops the BOM some ONS files carry); numbers are
+        # parsed per column so that each source's markers can be checked.
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise BuildError(f"data/raw/{file}: cannot be read as CSV ({error})") from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    require_columns(frame, columns, file)
+    return frame[columns].copy()
+
+
+def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.DataFrame:
+    path = raw_dir / file
+    if not path.exists():
+        raise BuildError(f"data/raw/{file}: file is missing")
+    try:
+        # calamine reads these workbooks several times faster than openpyxl.
+        frame = pd.read_excel(path, engine="calamine", **options)
+    except Exception as error:  # the Excel engines raise many unrelated types for a bad file
+        raise BuildError(f"data/raw/{file}: cannot be read as an Excel workbook ({error})") from error
+    frame.columns = [str(column).strip() for column in frame.columns]
+    require_columns(frame, columns, file)
+    return frame[columns].copy()
+
+
+def _read_parquet(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
+    path = raw_dir / file
+    if not path.exists():
+        raise BuildError(f"data/raw/{file}: file is missing")
+    try:
+        import pyarrow.parquet as pq
+
+        schema_names = pq.read_schema(path).names
+    except Exception as error:  # pyarrow raises ArrowInvalid/OSError for truncated files
+        raise BuildError(f"data/raw/{file}: cannot be read as Parquet ({error})") from error
+    missing = [column for column in columns if column not in schema_names]
+    if missing:
+        raise BuildError(f"data/raw/{file}: column '{missing[0]}' is missing (found: {', '.join(schema_names)})")
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except Exception as error:
+        raise BuildError(f"data/raw/{file}: cannot be read as Parquet ({error})") from error
+
+
+def academic_year_end(time_period: pd.Series, file: str, column: str = "time_period") -> pd.Series:
+    """Turn a DfE time period such as '201819' or '2018/19' into the year the summer term ends (2019)."""
+    text = time_period.astype("string").str.strip().str.replace("/", "", regex=False)
+    valid = text.str.fullmatch(r"\d{6}") | text.str.fullmatch(r"\d{4}\d{2}")
+    if not valid.fillna(False).all():
+        example = time_period[~valid.fillna(False)].iloc[0]
+        raise BuildError(f"data/raw/{file}: column '{column}' has an unexpected academic year {example!r}")
+    return (text.str[:4].astype(int) + 1).astype("int64")
+
+
+def read_lait(raw_dir: Path, file: str = LAIT_FILE, measures: list[str] | None = None) -> pd.DataFrame:
+    """Read LAIT's long table: la_number (3-digit text), year, measure, value (float, 1 dp).
+
+    LAIT stores values as strings with float artefacts (`70.099999999999994`) and `-` for missing.
+    """
+    columns = ["Short Desc", "Years", "LA and Regions", "Values", "LA Number"]
+    frame = _read_parquet(raw_dir, file, columns)
+    if measures is not None:
+        frame = frame[frame["Short Desc"].isin(measures)]
+    value = parse_numeric(frame["Values"], "lait", file, "Values")
+    la_number = frame["LA Number"]
+    if la_number.isna().any():
+        example = frame.loc[la_number.isna(), "LA and Regions"].iloc[0]
+        raise BuildError(f"data/raw/{file}: column 'LA Number' is empty for {example!r}")
+    return pd.DataFrame(
+        {
+            "la_number": la_number.astype("int64").astype(str).str.zfill(3).to_numpy(),
+            "name": frame["LA and Regions"].to_numpy(),
+            "year": pd.to_numeric(frame["Years"], errors="raise").astype("int64").to_numpy(),
+            "measure": frame["Short Desc"].to_numpy(),
+            "value": value.round(1).to_numpy(),
+        }
+    )
+
+
+def read_lait_dictionary(raw_dir: Path) -> pd.DataFrame:
+    """Read the LAIT data dictionary: measure code, label, unit."""
+    frame = _read_csv(raw_dir, LAIT_DICTIONARY_FILE, ["Measure_short", "Measure", "y_axis_name"])
+    return frame.rename(columns={"Measure_short": "measure", "Measure": "label", "y_axis_name": "unit"})
+
+
+def read_las(raw_dir: Path) -> pd.DataFrame:
+    """Read DfE's LA lookup: ONS code, name, region, status, 3-digit number."""
+    columns = ["new_la_code", "la_name", "parent_geography_code", "status", "old_la_code", "date_of_operation"]
+    return _read_csv(raw_dir, LAS_FILE, columns)
+
+
+def read_aps(raw_dir: Path) -> pd.DataFrame:
+    """Read the 2013–2019 GLD file (all pupils, with published counts), gender = Total only."""
+    columns = [
+        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
+        "gender", "number_of_children", "gld_number", "gld_percent",
+    ]
+    frame = _read_csv(raw_dir, APS_FILE, columns)
+    frame = frame[frame["gender"].str.strip() == "Total"].copy()
+    frame["year"] = academic_year_end(frame["time_period"], APS_FILE)
+    for column in ("number_of_children", "gld_number", "gld_percent"):
+        frame[column] = parse_numeric(frame[column], "aps", APS_FILE, column)
+    for column in ("region_code", "old_la_code", "new_la_code", "geographic_level"):
+        frame[column] = frame[column].str.strip()
+    return frame
+
+
+def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
+    """Read the official 2021/22 headline measures (LA, region, England) for total and FSM rows."""
+    file = EES_2022_FILE
+    columns = [
+        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
+        "characteristic", "characteristic_type", "gender", "children_number", "gld_number", "gld_percentage",
+    ]
+    frame = _read_csv(raw_dir, file, columns)
+    frame = frame[
+        (frame["gender"] == "Total")
+        & frame["geographic_level"].isin(["National", "Regional", "Local authority"])
+        & frame["characteristic"].isin(["Total", "Free school meal eligibility"])
+    ].copy()
+    frame["year"] = academic_year_end(frame["time_period"], file)
+    for column in ("children_number", "gld_number", "gld_percentage"):
+        frame[column] = parse_numeric(frame[column], "ees", file, column)
+    return frame
+
+
+def read_smapey(raw_dir: Path) -> pd.DataFrame:
+    """Read DfE's SMAPEY file: GLD % for all, FSM and all-other pupils 2016–2018 (1 dp), 2018 cohorts."""
+    file = SMAPEY_FILE
+    value_columns = [
+        f"{group}_Percent_GLD_{year}_LA" for group in ("All", "FSM", "All_Other") for year in (2016, 2017, 2018)
+    ] + [f"{group}_Number_GLD_2018_LA" for group in ("All", "FSM", "All_Other")]
+    frame = _read_csv(raw_dir, file, ["LA_Code", "LA_Name", *value_columns])
+    for column in value_columns:
+        frame[column] = parse_numeric(frame[column], "smapey", file, column)
+    return frame
+
+
+def read_fingertips_fsm(raw_dir: Path) -> pd.DataFrame:
+    """Read Fingertips indicator 90632 (FSM GLD %, 2012/13–2017/18, pre-2019 ONS codes)."""
+    file = FINGERTIPS_FSM_FILE
+    frame = _read_csv(raw_dir, file, ["area_code", "area_name", "period", "value"])
+    frame["year"] = academic_year_end(frame["period"], file, "period")
+    frame["value"] = parse_numeric(frame["value"], "fingertips", file, "value")
+    return frame
+
+
+def read_fsm_cohorts(raw_dir: Path) -> pd.DataFrame:
+    """Read the 2013–2019 cohort sizes by FSM group (from the communication and language rows)."""
+    file = FSM_COHORT_FILE
+    columns = [
+        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
+        "fsm", "area_of_learning", "number_of_pupils",
+    ]
+    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    # Every child is assessed in every area of learning, so one area gives the cohort.
+    frame = frame[frame["area_of_learning"] == "Communication and Language"].copy()
+    frame["year"] = academic_year_end(frame["time_period"], file)
+    frame["number_of_pupils"] = parse_numeric(frame["number_of_pupils"], "excel", file, "number_of_pupils")
+    for column in ("region_code", "old_la_code", "new_la_code", "geographic_level", "fsm"):
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    return frame
+
+
+def read_districts_2019(raw_dir: Path) -> pd.DataFrame:
+    """Read the 2018/19 district file (counts by FSM group).
+
+    Its `time_period` and `time_identifier` values are swapped in the source; we read neither.
+    """
+    file = DISTRICT_2019_FILE
+    columns = ["geographic_level", "LAD_Number", "lad_name", "fsm", "number_of_pupils", "gld_number"]
+    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    for column in ("number_of_pupils", "gld_number"):
+        frame[column] = parse_numeric(frame[column], "district_2019", file, column)
+    frame["LAD_Number"] = frame["LAD_Number"].fillna("").astype(str).str.strip()
+    return frame
+
+
+def read_ward_hierarchy(raw_dir: Path) -> pd.DataFrame:
+    """Read DfE's ward → district → LA hierarchy (used for 2019 district → LA)."""
+    return _read_csv(raw_dir, WARD_HIERARCHY_FILE, ["lad_code", "new_la_code", "first_available_year_included",
+                                                    "most_recent_year_included"])
+
+
+def read_population(raw_dir: Path) -> pd.DataFrame:
+    """Read ONS mid-2023 population by single year of age for districts (ages 0–5 only)."""
+    file = POPULATION_FILE
+    ages = [str(age) for age in range(0, 6)]
+    frame = _read_csv(raw_dir, file, ["code", "name", *ages])
+    for column in ages:
+        frame[column] = parse_numeric(frame[column], "ons", file, column)
+    return frame
+
+
+def read_ctyua_lookup(raw_dir: Path) -> pd.DataFrame:
+    """Read the May 2024 ward → district → upper-tier LA lookup, district level only."""
+    frame = _read_csv(raw_dir, CTYUA_LOOKUP_FILE, ["LAD24CD", "CTYUA24CD", "CTYUA24NM"])
+    return frame.drop_duplicates("LAD24CD")
+
+
+def read_neighbours(raw_dir: Path, file: str) -> pd.DataFrame:
+    """Read a statistical neighbour workbook: LA number, SN1..SN10 numbers and closeness bands."""
+    path_columns = ["LA num", "LA Name"]
+    # The sheet's column headers are on its third row; pairs of columns SNk, SNP follow.
+    frame = _read_excel(raw_dir, file, path_columns, sheet_name="LA SN Groups", header=2, dtype=str)
+    raw = pd.read_excel(raw_dir / file, engine="calamine", sheet_name="LA SN Groups", header=2, dtype=str)
+    headers = [str(column).strip() for column in raw.columns]
+    rows = []
+    for rank in range(1, 11):
+        if f"SN{rank}" not in headers:
+            raise BuildError(f"data/raw/{file}: column 'SN{rank}' is missing (found: {', '.join(headers[:12])}, …)")
+        position = headers.index(f"SN{rank}")
+        closeness_header = headers[position + 1] if position + 1 < len(headers) else ""
+        if not closeness_header.startswith("SNP"):
+            raise BuildError(f"data/raw/{file}: column after 'SN{rank}' should be 'SNP', found {closeness_header!r}")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "la_number": frame["LA num"].to_numpy(),
+                    "neighbour_number": raw.iloc[:, position].to_numpy(),
+                    "neighbour_rank": rank,
+                    "closeness": raw.iloc[:, position + 1].to_numpy(),
+                }
+            )
+        )
+    long = pd.concat(rows, ignore_index=True)
+    for column in ("la_number", "neighbour_number", "closeness"):
+        long[column] = long[column].astype("string").str.strip()
+    long = long[long["la_number"].str.fullmatch(r"\d{3}").fillna(False)]
+    return long
+
+
+def read_iod2019_upper(raw_dir: Path) -> pd.DataFrame:
+    """Read IoD2019 upper-tier summaries: IMD and IDACI sheets joined on the LA code."""
+    file = IOD2019_UPPER_FILE
+    code = "Upper Tier Local Authority District code (2019)"
+    imd_columns = [
+        code, "IMD - Average rank", "IMD - Average score", "IMD - Rank of average score",
+        "IMD - Proportion of LSOAs in most deprived 10% nationally",
+    ]
+    idaci_columns = [
+        code, "IDACI - Average rank", "IDACI - Average score", "IDACI - Rank of average score",
+        "IDACI - Proportion  of LSOAs in most deprived 10% nationally",
+    ]
+    imd = _read_excel(raw_dir, file, imd_columns, sheet_name="IMD")
+    idaci = _read_excel(raw_dir, file, idaci_columns, sheet_name="IDACI")
+    merged = imd.merge(idaci, on=code, how="outer")
+    return merged.rename(columns={code: "source_code"})
+
+
+def read_iod2025_upper(raw_dir: Path) -> pd.DataFrame:
+    """Read IoD2025 upper-tier summaries (IMD measures only; this file has no IDACI)."""
+    file = IOD2025_UPPER_FILE
+    code = "Upper Tier Local Authority District code (2024)"
+    columns = [
+        code, "IMD - Average rank", "IMD - Average score", "IMD - Rank of average score",
+        "IMD - Proportion of LSOAs in most deprived 10% nationally",
+    ]
+    frame = _read_csv(raw_dir, file, columns)
+    for column in columns[1:]:
+        frame[column] = parse_numeric(frame[column], "iod", file, column)
+    return frame.rename(columns={code: "source_code"})
+
+
+def as_int_or_nan(values: pd.Series) -> pd.Series:
+    """Round a float column of counts to whole numbers, keeping NaN (nullable Int64)."""
+    return pd.Series(np.round(values.to_numpy(dtype="float64")), index=values.index).astype("Int64")

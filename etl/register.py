@@ -1,0 +1,131 @@
+"""The register of raw files (`data/sources.yml`): every file the build reads, with its hash.
+
+The build refuses a file that is not registered, a registered file that is missing, and a file
+whose sha256 differs from the register, naming the file each time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from etl.errors import BuildError
+
+REQUIRED_FIELDS = ("path", "title", "publisher", "origin", "licence", "retrieved", "sha256", "changes")
+# Files that sit beside the data to document it; they are never read by the build.
+DOCUMENTATION_NAMES = {"PROVENANCE.md"}
+
+
+@dataclass(frozen=True)
+class RegisteredFile:
+    """One raw file as recorded in the register."""
+
+    path: str
+    title: str
+    publisher: str
+    origin: dict
+    licence: str
+    retrieved: str
+    sha256: str
+    changes: str
+    url: str | None = None
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_register(register_path: Path) -> list[RegisteredFile]:
+    """Read `sources.yml` into a list of entries.
+
+    Raises:
+        BuildError: the register is missing, is not valid YAML, or an entry lacks a field.
+    """
+    if not register_path.exists():
+        raise BuildError(f"{register_path}: the source register is missing")
+    try:
+        document = yaml.safe_load(register_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise BuildError(f"{register_path}: not valid YAML ({error})") from error
+    entries = (document or {}).get("sources")
+    if not isinstance(entries, list) or not entries:
+        raise BuildError(f"{register_path}: expected a non-empty list under 'sources'")
+    files = []
+    for index, entry in enumerate(entries):
+        missing = [field for field in REQUIRED_FIELDS if not entry.get(field)]
+        if missing:
+            raise BuildError(
+                f"{register_path}: entry {index + 1} ({entry.get('path', '?')}) lacks {', '.join(missing)}"
+            )
+        files.append(RegisteredFile(**{key: entry.get(key) for key in RegisteredFile.__dataclass_fields__}))
+    return files
+
+
+def verify_raw_files(raw_dir: Path, register_path: Path) -> list[RegisteredFile]:
+    """Check that the raw folder holds exactly the registered files, each with its registered hash.
+
+    Returns:
+        The register entries, in register order.
+
+    Raises:
+        BuildError: naming the first unregistered, missing or changed file.
+    """
+    register = load_register(register_path)
+    registered = {entry.path: entry for entry in register}
+    on_disk = {
+        path.relative_to(raw_dir).as_posix()
+        for path in raw_dir.rglob("*")
+        if path.is_file() and path.name not in DOCUMENTATION_NAMES and not path.name.startswith(".")
+    }
+    for unregistered in sorted(on_disk - registered.keys()):
+        raise BuildError(
+            f"data/raw/{unregistered}: file is not registered in data/sources.yml "
+            "(add an entry with its title, publisher, origin, licence and sha256)"
+        )
+    for entry in register:
+        path = raw_dir / entry.path
+        if not path.exists():
+            raise BuildError(f"data/raw/{entry.path}: registered file is missing")
+        actual = sha256_of(path)
+        if actual != entry.sha256:
+            raise BuildError(
+                f"data/raw/{entry.path}: sha256 {actual[:12]}… does not match the register "
+                f"({entry.sha256[:12]}…); the file has changed — re-register it if the change is intended"
+            )
+    return register
+
+
+def update_registration(raw_dir: Path, register_path: Path, relative_path: str, today: str | None = None) -> None:
+    """Record a replaced raw file's new sha256 and retrieval date in the register.
+
+    The rest of the entry (title, origin, licence) is kept; edit it by hand if the origin changed.
+
+    Raises:
+        BuildError: the file is missing or not registered.
+    """
+    import datetime
+
+    path = raw_dir / relative_path
+    if not path.exists():
+        raise BuildError(f"data/raw/{relative_path}: file is missing")
+    text = register_path.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    document = yaml.safe_load(text)
+    for entry in document["sources"]:
+        if entry["path"] == relative_path:
+            entry["sha256"] = sha256_of(path)
+            entry["retrieved"] = today or datetime.date.today().isoformat()
+            break
+    else:
+        raise BuildError(f"data/raw/{relative_path}: not in {register_path.name}; add an entry by hand first")
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    register_path.write_text(header + body, encoding="utf-8")
+    print(f"Registered data/raw/{relative_path} with sha256 {entry['sha256'][:12]}…")

@@ -1,0 +1,1 @@
+"""Page modules: layout only. They call `profiles` for every number, table and chart."""

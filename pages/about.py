@@ -1,0 +1,28 @@
+"""About the data: the source register, the caveats and the methods, in plain English."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from profiles import queries
+from profiles.text import CAVEATS, METHODS
+
+
+def render() -> None:
+    st.title("About the data")
+    info = queries.build_info()
+    st.caption(f"Database built {str(info['built_at'])[:16]} from the registered files below.")
+    st.header("Caveats")
+    for heading, text in CAVEATS:
+        st.markdown(f"**{heading}.** {text}")
+    st.header("Methods")
+    for heading, text in METHODS:
+        st.markdown(f"**{heading}.** {text}")
+    st.header("Source register")
+    st.caption("Every raw file the build reads, with its origin and sha256 (from data/sources.yml). "
+               "All are official statistics under the Open Government Licence v3.0.")
+    register = queries.sources()
+    st.dataframe(register, hide_index=True, width="stretch")
+
+
+render()

@@ -1,0 +1,107 @@
+"""LA profile: GLD against the 2028 target, all and FSM, with the FSM gap and honest small numbers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.state import current_la
+from profiles.charts import gap_chart, trajectory_chart
+from profiles.profile import build_profile, gap_data, summary_sentence, table_view, trajectory_data
+from profiles.targets import academic_year
+
+
+def _fmt(value: float | None, suffix: str = "%") -> str:
+    return "—" if value is None else f"{value:.1f}{suffix}"
+
+
+def custom_target_inputs(code: str) -> dict[str, float | None]:
+    """Let the user type a confirmed target for this session (per LA)."""
+    with st.expander("Use your own confirmed 2028 target (this session only)"):
+        st.caption("Leave at 0 to use the stored target. Values are kept only while this browser tab is open.")
+        left, right = st.columns(2)
+        custom = {}
+        for column, group, label in ((left, "all", "All children (%)"), (right, "fsm", "FSM-eligible children (%)")):
+            value = column.number_input(label, min_value=0.0, max_value=100.0, step=0.1, format="%.1f",
+                                        key=f"custom_target_{group}_{code}")
+            custom[group] = value if value and value > 0 else None
+    return custom
+
+
+def headline(profile) -> None:
+    """The headline numbers: latest values, targets, the gap to close and the status in words."""
+    year = academic_year(profile.latest_year)
+    for group, label in (("all", "All children"), ("fsm", "Children eligible for free school meals")):
+        prog = profile.progress[group]
+        target = profile.targets[group]
+        st.markdown(f"#### {label}")
+        cols = st.columns(4)
+        england = profile.latest(group, profile.england)
+        region = profile.latest(group, profile.region) if profile.region_name else None
+        compare = f"England {_fmt(england)}" + (f" · {profile.region_name} {_fmt(region)}" if region is not None else "")
+        cols[0].metric(f"GLD {year}", _fmt(prog.latest_pct), help=compare)
+        cols[0].caption(compare)
+        cols[1].metric("2028 target", _fmt(prog.target))
+        cols[1].caption(f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else ""))
+        cols[2].metric("Points still to gain", _fmt(prog.points_to_gain, " pts"))
+        needed = (f"{prog.required_per_year:.1f} pts a year needed" if prog.required_per_year else "")
+        recent = (f"recent change {prog.recent_per_year:+.1f} pts a year since {academic_year(prog.recent_from_year)}"
+                  if prog.recent_per_year is not None else "no recent trend")
+        cols[2].caption(" · ".join(x for x in (needed, recent) if x))
+        cols[3].metric("Status", "", help=prog.status)
+        cols[3].markdown(f"**{prog.status.capitalize()}**")
+        children = profile.children_needed[group]
+        if children:
+            cols[3].caption(f"About {children:,} more children per year group would need to reach GLD (estimate).")
+
+
+def render() -> None:
+    st.title("Local authority profile")
+    st.caption("Share of children reaching a good level of development (GLD) at the end of Reception — "
+               "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards.")
+    code = current_la()
+    if not code:
+        st.info("Choose a local authority above to see its profile.")
+        return
+    custom = custom_target_inputs(code)
+    profile = build_profile(code, custom)
+    st.header(profile.name)
+    summary = summary_sentence(profile)
+    st.markdown(summary)
+    for note in profile.notes:
+        st.warning(note, icon="⚠️")
+    headline(profile)
+    if profile.cohort_basis and (profile.children_needed["all"] or profile.children_needed["fsm"]):
+        st.caption(f"Children counts are based on {profile.cohort_basis}.")
+
+    st.subheader("Trajectory against the 2028 target")
+    data = trajectory_data(profile)
+    st.markdown(summary)
+    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year), width="stretch")
+    with st.expander("Table of the plotted data"):
+        st.dataframe(data, hide_index=True, width="stretch")
+    st.download_button("Download CSV of the plotted data", data.to_csv(index=False).encode(),
+                       file_name=f"gld_trajectory_{profile.code}.csv", mime="text/csv", key="dl_trajectory")
+
+    st.subheader("The FSM gap")
+    gaps = gap_data(profile)
+    latest_gap = gaps[(gaps["area"] == profile.name) & (gaps["year"] == profile.latest_year)]["gap_points"]
+    england_gap = gaps[(gaps["area"] == "England") & (gaps["year"] == profile.latest_year)]["gap_points"]
+    if not latest_gap.empty and latest_gap.notna().all():
+        st.markdown(
+            f"In {academic_year(profile.latest_year)} FSM-eligible children in {profile.name} were "
+            f"{latest_gap.iloc[0]:.1f} points behind other children"
+            + (f" (England: {england_gap.iloc[0]:.1f} points)." if not england_gap.empty else ".")
+        )
+    st.altair_chart(gap_chart(gaps, profile.name), width="stretch")
+    with st.expander("Table of the plotted data"):
+        st.dataframe(gaps, hide_index=True, width="stretch")
+    st.download_button("Download CSV of the plotted data", gaps.to_csv(index=False).encode(),
+                       file_name=f"gld_fsm_gap_{profile.code}.csv", mime="text/csv", key="dl_gap")
+
+    st.subheader("Every value, with cohort sizes and intervals")
+    st.caption("95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
+               "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed.")
+    st.dataframe(table_view(profile), hide_index=True, width="stretch")
+
+
+render()

@@ -1,0 +1,67 @@
+"""The shared LA picker and the URL state (`?la=`) that every page keeps."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from profiles.areas import picker_options, resolve_code
+from profiles.db import DatabaseMissing
+
+LA_KEY = "la"
+PICKER_KEY = "la_picker"
+
+
+def _on_pick() -> None:
+    st.session_state[LA_KEY] = st.session_state[PICKER_KEY]
+    st.session_state.pop("la_notice", None)
+
+
+def la_picker() -> None:
+    """Draw the searchable LA picker and keep the chosen LA in session state and in the URL.
+
+    A code in the URL (a shared link, a reload) wins; otherwise the LA chosen earlier in this
+    session is restored, because Streamlit clears query parameters when switching pages.
+    """
+    try:
+        codes, labels = picker_options()
+    except DatabaseMissing as error:
+        st.error(str(error))
+        st.stop()
+    url_values = st.query_params.get_all(LA_KEY)
+    if len(url_values) > 1:
+        st.session_state["la_notice"] = "The link gave more than one area; showing the first."
+    url_value = url_values[0] if url_values else None
+    if url_value is not None and url_value != st.session_state.get(LA_KEY):
+        resolution = resolve_code(url_value)
+        st.session_state[LA_KEY] = resolution.code
+        if resolution.notice:
+            st.session_state["la_notice"] = resolution.notice
+    if st.session_state.get(PICKER_KEY) != st.session_state.get(LA_KEY):
+        st.session_state[PICKER_KEY] = st.session_state.get(LA_KEY)
+    notice = st.session_state.get("la_notice")
+    if notice:
+        st.warning(notice, icon="ℹ️")
+        if st.session_state.get(LA_KEY):
+            # A redirect notice is shown once; a "choose an LA" notice stays until one is chosen.
+            st.session_state.pop("la_notice", None)
+    st.selectbox(
+        "Local authority",
+        options=codes,
+        format_func=lambda code: labels.get(code, code),
+        index=None,
+        key=PICKER_KEY,
+        on_change=_on_pick,
+        placeholder="Type a name or code, e.g. Rotherham or E08000018",
+        help="Search all 153 local authorities by name, ONS code or DfE number.",
+    )
+    chosen = st.session_state.get(LA_KEY)
+    if chosen:
+        if st.query_params.get(LA_KEY) != chosen or len(url_values) > 1:
+            st.query_params[LA_KEY] = chosen
+    elif LA_KEY in st.query_params and not notice:
+        del st.query_params[LA_KEY]
+
+
+def current_la() -> str | None:
+    """The LA chosen in the picker (or from the URL), or None."""
+    return st.session_state.get(LA_KEY)

@@ -1,0 +1,134 @@
+"""Altair chart builders. Large type and strong contrast so charts read on a projector and in print."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from profiles.targets import TARGET_YEAR
+
+ALL_COLOUR = "#1d4e89"  # dark blue
+FSM_COLOUR = "#c2410c"  # burnt orange, distinct from blue for colour-blind readers
+ENGLAND_ALL = "#7f9cc0"
+ENGLAND_FSM = "#e0a27c"
+MUTED = "#9ca3af"
+FONT = "Arial"
+
+OLD_FRAMEWORK = (2013, 2019)
+NO_ASSESSMENT = (2020, 2021)
+
+
+def _year_axis(title: str = "Academic year") -> alt.Axis:
+    # Show 2025 as 2024/25; ticks every year.
+    return alt.Axis(
+        title=title, labelExpr="(datum.value - 1) + '/' + substring(toString(datum.value), 2, 4)",
+        tickMinStep=1, labelAngle=-40, grid=False,
+    )
+
+
+def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the house look: big readable type, no chart border."""
+    return (
+        chart.configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
+        .configure_legend(labelFontSize=14, titleFontSize=14, labelFont=FONT, titleFont=FONT, orient="bottom",
+                          columns=2, symbolStrokeWidth=4, labelLimit=400)
+        .configure_title(fontSize=20, font=FONT, anchor="start", subtitleFontSize=14, subtitleFont=FONT)
+        .configure_view(stroke=None)
+    )
+
+
+def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None) -> alt.Chart:
+    """GLD over time against the 2028 target, all and FSM, LA beside England.
+
+    The 2013–2019 framework is drawn muted in its own segment, 2020–21 is shaded "no assessment",
+    targets are diamonds at 2027/28 and the required path from the latest year is dashed.
+    """
+    series_order = list(dict.fromkeys(data["series"]))
+    colours = []
+    for series in series_order:
+        is_fsm = "FSM-eligible" in series
+        is_england = series.startswith("England") and area_name != "England"
+        colours.append((ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR))
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=series_order, range=colours))
+    x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.3, TARGET_YEAR + 0.3]))
+    y = alt.Y("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False, nice=True))
+    tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("academic_year:N", title="Year"),
+               alt.Tooltip("pct:Q", title="GLD %", format=".1f"), alt.Tooltip("kind:N", title="Type")]
+
+    actual = data[data["kind"] == "actual"]
+    old = actual[actual["framework"] == "2013-2019"]
+    new = actual[actual["framework"] == "2022 onwards"]
+    base_width = alt.condition(alt.datum.area == "England", alt.value(2.5), alt.value(4))
+
+    bands = pd.DataFrame([
+        {"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5, "label": "No assessment", "label2": "(COVID-19)"},
+    ])
+    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(x="start:Q", x2="end:Q")
+    band_text = alt.Chart(bands).mark_text(align="center", baseline="top", dy=6, fontSize=13, color="#374151",
+                                           font=FONT).encode(x=alt.X("mid:Q"), y=alt.value(0), text="label:N"
+                                                             ).transform_calculate(mid="(datum.start + datum.end) / 2")
+    band_text2 = band_text.encode(text="label2:N", y=alt.value(18))
+    old_note = alt.Chart(pd.DataFrame([{"x": 2016, "text": "2013–2019 framework: not comparable with 2022 on"}])).mark_text(
+        fontSize=13, color="#4b5563", baseline="top", dy=6, font=FONT, fontStyle="italic"
+    ).encode(x="x:Q", y=alt.value(0), text="text:N")
+
+    old_lines = alt.Chart(old).mark_line(point=alt.OverlayMarkDef(size=40), opacity=0.35).encode(
+        x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width, tooltip=tooltip
+    )
+    new_lines = alt.Chart(new).mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
+        x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width,
+        strokeDash=alt.condition(alt.datum.area == "England", alt.value([6, 3]), alt.value([1, 0])),
+        tooltip=tooltip,
+    )
+    required = alt.Chart(data[data["kind"] == "required path"]).mark_line(strokeDash=[2, 4], strokeWidth=3).encode(
+        x=x, y=y, color=colour, detail="series:N", tooltip=tooltip
+    )
+    targets = data[data["kind"] == "target"]
+    target_points = alt.Chart(targets).mark_point(shape="diamond", size=260, filled=True, opacity=1).encode(
+        x=x, y=y, color=colour, tooltip=tooltip
+    )
+    target_labels = alt.Chart(targets).mark_text(align="right", dx=-12, dy=-12, fontSize=14, fontWeight="bold",
+                                                 font=FONT).encode(
+        x=x, y=y, color=colour, text=alt.Text("label:N")
+    ).transform_calculate(label="'2028 target ' + format(datum.pct, '.1f') + '%'")
+    latest_labels = alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)]).mark_text(
+        align="left", dx=8, dy=-4, fontSize=14, fontWeight="bold", font=FONT
+    ).encode(x=x, y=y, color=colour, text=alt.Text("pct:Q", format=".1f"))
+
+    chart = alt.layer(band, band_text, band_text2, old_note, old_lines, new_lines, required, target_points,
+                      target_labels, latest_labels).properties(
+        width="container", height=440,
+        title=alt.Title(title or f"{area_name}: good level of development against the 2028 target",
+                        subtitle="Solid: actual · dashed thin: England · dotted: path needed to reach the target "
+                                 "· ◆ 2028 target"),
+    )
+    return configure(chart)
+
+
+def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None) -> alt.Chart:
+    """The FSM gap (points between non-FSM and FSM GLD) by year, the area beside England."""
+    plotted = data.dropna(subset=["gap_points"])
+    areas = list(dict.fromkeys(plotted["area"]))
+    colours = [ALL_COLOUR if a != "England" or area_name == "England" else MUTED for a in areas]
+    x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.3, data["year"].max() + 0.3]))
+    y = alt.Y("gap_points:Q", title="Gap in points (not FSM − FSM)", scale=alt.Scale(zero=True))
+    colour = alt.Color("area:N", title=None, scale=alt.Scale(domain=areas, range=colours))
+    tooltip = [alt.Tooltip("area:N", title="Area"), alt.Tooltip("academic_year:N", title="Year"),
+               alt.Tooltip("fsm_pct:Q", title="FSM GLD %", format=".1f"),
+               alt.Tooltip("non_fsm_pct:Q", title="Not FSM GLD %", format=".1f"),
+               alt.Tooltip("gap_points:Q", title="Gap (points)", format=".1f")]
+    old = alt.Chart(plotted[plotted["framework"] == "2013-2019"]).mark_line(point=True, opacity=0.35, strokeWidth=3).encode(
+        x=x, y=y, color=colour, tooltip=tooltip)
+    new = alt.Chart(plotted[plotted["framework"] != "2013-2019"]).mark_line(
+        point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    labels = alt.Chart(plotted[plotted["framework"] != "2013-2019"]).mark_text(dy=-12, fontSize=13, font=FONT).encode(
+        x=x, y=y, color=colour, text=alt.Text("gap_points:Q", format=".1f"))
+    bands = pd.DataFrame([{"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5}])
+    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(x="start:Q", x2="end:Q")
+    chart = alt.layer(band, old, new, labels).properties(
+        width="container", height=340,
+        title=alt.Title(title or f"{area_name}: gap between FSM-eligible children and others",
+                        subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
+                                 "included unknown eligibility); 2020–21 no assessment"),
+    )
+    return configure(chart)

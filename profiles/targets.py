@@ -1,0 +1,122 @@
+"""Target maths: points still to gain, the yearly gain needed against the recent rate, in words."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+TARGET_YEAR = 2028
+LOW_RELIABILITY_COHORT = 30
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one pupil group stands against its 2028 target."""
+
+    group: str
+    latest_year: int
+    latest_pct: float | None
+    target: float | None
+    basis: str
+    points_to_gain: float | None
+    years_left: int
+    required_per_year: float | None
+    recent_per_year: float | None
+    recent_from_year: int | None
+    ratio: float | None
+    status: str
+
+
+def recent_yearly_change(series: dict[int, float], since: int, latest_year: int) -> tuple[float | None, int | None]:
+    """Average yearly change from `since` to `latest_year` (a straight difference over the years).
+
+    Returns (change per year, the start year used), or (None, None) if either end is missing.
+    """
+    start = series.get(since)
+    end = series.get(latest_year)
+    if start is None or end is None or latest_year <= since or _missing(start) or _missing(end):
+        return None, None
+    return (end - start) / (latest_year - since), since
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def progress(
+    group: str,
+    series: dict[int, float],
+    target: float | None,
+    basis: str,
+    latest_year: int,
+    since: int,
+    target_year: int = TARGET_YEAR,
+) -> Progress:
+    """Compute progress of one group towards its target.
+
+    Parameters:
+        group: 'all' or 'fsm'.
+        series: year → GLD % for the post-2021 framework.
+        target: the 2028 target (None if not derivable and not entered).
+        basis: how the target was set, shown beside it.
+        latest_year: the latest data year (e.g. 2025 for 2024/25).
+        since: the start of the "recent" window (the first post-2021 year, 2022).
+    """
+    latest = series.get(latest_year)
+    latest = None if _missing(latest) else latest
+    years_left = target_year - latest_year
+    recent, recent_from = recent_yearly_change(series, since, latest_year)
+    if latest is None:
+        return Progress(group, latest_year, None, target, basis, None, years_left, None, recent, recent_from, None,
+                        "no published value for the latest year")
+    if _missing(target):
+        return Progress(group, latest_year, latest, None, basis, None, years_left, None, recent, recent_from, None,
+                        "no target: enter your confirmed target to see progress")
+    gap = round(target - latest, 1)
+    if gap <= 0:
+        return Progress(group, latest_year, latest, target, basis, gap, years_left, 0.0, recent, recent_from, None,
+                        "already at or above its 2028 target")
+    required = gap / years_left if years_left > 0 else math.inf
+    if recent is None:
+        status = f"needs {required:.1f} points a year; no recent trend to compare"
+        ratio = None
+    elif recent <= 0:
+        status = f"needs {required:.1f} points a year, but has not improved on average since {_ay(since)}"
+        ratio = None
+    else:
+        ratio = required / recent
+        status = "on track at its recent rate of improvement" if ratio <= 1 else f"needs {ratio:.1f}× its recent rate of improvement"
+    return Progress(group, latest_year, latest, target, basis, gap, years_left, required, recent, recent_from, ratio,
+                    status)
+
+
+def children_needed(points_to_gain: float | None, cohort: float | None) -> int | None:
+    """About how many more children per year group must reach GLD to close the gap."""
+    if points_to_gain is None or cohort is None or _missing(cohort) or points_to_gain <= 0:
+        return None
+    return int(round(points_to_gain / 100 * cohort))
+
+
+def wilson_interval(pct: float | None, n: float | None, z: float = 1.959964) -> tuple[float | None, float | None]:
+    """Wilson score 95 % interval for a percentage from n children, in percent (1 dp)."""
+    if _missing(pct) or _missing(n) or n is None or n <= 0:
+        return None, None
+    p = pct / 100
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return round(100 * max(0.0, centre - half), 1), round(100 * min(1.0, centre + half), 1)
+
+
+def low_reliability(pct: float | None, children: float | None) -> bool:
+    """A value is low reliability if suppressed (missing) or its cohort is under 30 children."""
+    return _missing(pct) or (children is not None and not _missing(children) and children < LOW_RELIABILITY_COHORT)
+
+
+def _ay(year: int) -> str:
+    return academic_year(year)
+
+
+def academic_year(year: int) -> str:
+    """2025 → '2024/25'."""
+    return f"{year - 1}/{str(year)[-2:]}"

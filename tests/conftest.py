@@ -1,0 +1,23 @@
+"""Shared fixtures: paths to the project's data, and a read-only connection to the built database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT / "data"
+RAW_DIR = DATA_DIR / "raw"
+DB_PATH = DATA_DIR / "gld.duckdb"
+
+
+@pytest.fixture(scope="session")
+def db() -> duckdb.DuckDBPyConnection:
+    """The built database (`make test` builds it first)."""
+    if not DB_PATH.exists():
+        pytest.fail("data/gld.duckdb is missing: run `python -m etl` (make test does this first)")
+    con = duckdb.connect(str(DB_PATH), read_only=True)
+    yield con
+    con.close()
