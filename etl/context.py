@@ -97,9 +97,11 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
     IoD2019 is on 2019 LA boundaries: LAs created since (BCP and Dorset excepted, which are in it)
     have no IoD2019 row; the IoD2025 file covers all 153 current codes.
     """
-    iod19 = readers.read_iod2019_upper(raw_dir)
-    # A known error in the source: Slough's code is mistyped.
-    iod19["source_code"] = iod19["source_code"].astype(str).str.strip().replace({"E0600003": "E06000039"})
+    imd19, idaci19 = readers.read_iod2019_upper(raw_dir)
+    for sheet in (imd19, idaci19):
+        # A known error in the source: Slough's code is mistyped on the IMD sheet.
+        sheet["source_code"] = sheet["source_code"].astype(str).str.strip().replace({"E0600003": "E06000039"})
+    iod19 = imd19.merge(idaci19, on="source_code", how="outer")
     iod19 = iod19[iod19["source_code"].str.match(r"E0[6-9]|E10")]
     iod19["area_code"] = resolver.map_ons(iod19["source_code"], readers.IOD2019_UPPER_FILE,
                                            "Upper Tier Local Authority District code (2019)")

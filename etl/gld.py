@@ -353,7 +353,8 @@ def estimate_cohorts(
         ):
             rows.append(pd.DataFrame({"area_code": frame["area_code"], "year": year, "pupil_group": group,
                                       "children": children, "counts_basis": basis}))
-    estimates = pd.concat(rows, ignore_index=True)
+    # No estimate where the LA's FSM rate is suppressed (e.g. Isles of Scilly): better none than a guess.
+    estimates = pd.concat(rows, ignore_index=True).dropna(subset=["children"])
     # Regions: the sum of their LAs.
     region_of = areas.set_index("area_code")["region_code"]
     las = estimates[estimates["area_code"].map(areas.set_index("area_code")["level"]) == "la"]

@@ -317,8 +317,8 @@ def read_neighbours(raw_dir: Path, file: str) -> pd.DataFrame:
     return long
 
 
-def read_iod2019_upper(raw_dir: Path) -> pd.DataFrame:
-    """Read IoD2019 upper-tier summaries: IMD and IDACI sheets joined on the LA code."""
+def read_iod2019_upper(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read IoD2019 upper-tier summaries: the IMD and IDACI sheets (joined after code fixes)."""
     file = IOD2019_UPPER_FILE
     code = "Upper Tier Local Authority District code (2019)"
     imd_columns = [
@@ -329,10 +329,9 @@ def read_iod2019_upper(raw_dir: Path) -> pd.DataFrame:
         code, "IDACI - Average rank", "IDACI - Average score", "IDACI - Rank of average score",
         "IDACI - Proportion  of LSOAs in most deprived 10% nationally",
     ]
-    imd = _read_excel(raw_dir, file, imd_columns, sheet_name="IMD")
-    idaci = _read_excel(raw_dir, file, idaci_columns, sheet_name="IDACI")
-    merged = imd.merge(idaci, on=code, how="outer")
-    return merged.rename(columns={code: "source_code"})
+    imd = _read_excel(raw_dir, file, imd_columns, sheet_name="IMD").rename(columns={code: "source_code"})
+    idaci = _read_excel(raw_dir, file, idaci_columns, sheet_name="IDACI").rename(columns={code: "source_code"})
+    return imd, idaci
 
 
 def read_iod2025_upper(raw_dir: Path) -> pd.DataFrame:

@@ -1,0 +1,117 @@
+"""The build as a whole: skipping, registration and bad input leaving the previous database intact."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from etl.build import build
+from etl.errors import BuildError
+from etl.register import sha256_of, update_registration
+
+from .conftest import DATA_DIR, PROJECT
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ (raw files, register, targets and the built outputs) to break safely."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "raw", target / "raw")
+    for name in ("sources.yml", "published_targets.csv", "gld.duckdb", "ward_boundaries.parquet",
+                 "la_boundaries.parquet", ".build_stamp"):
+        shutil.copy2(DATA_DIR / name, target / name)
+    return target
+
+
+def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args], cwd=PROJECT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def assert_fails_cleanly(data_dir: Path, *expected: str) -> None:
+    before = sha256_of(data_dir / "gld.duckdb")
+    result = run_cli(data_dir, "--force")
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Build failed")]
+    assert len(lines) == 1, result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    assert sha256_of(data_dir / "gld.duckdb") == before
+    assert not list(data_dir.glob("*.tmp-*")), "temporary files left behind"
+
+
+def test_unchanged_inputs_skip_the_build_quickly(data_copy):
+    started = time.perf_counter()
+    result = run_cli(data_copy)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert time.perf_counter() - started < 5
+
+
+def test_unregistered_file_is_refused(data_copy):
+    (data_copy / "raw" / "extra.csv").write_text("a,b\n1,2\n")
+    assert_fails_cleanly(data_copy, "data/raw/extra.csv", "not registered")
+
+
+def test_changed_file_is_refused(data_copy):
+    path = data_copy / "raw" / "trafford-dashboard-fingertips" / "school_readiness_fsm.csv"
+    path.write_text(path.read_text() + "\n")
+    assert_fails_cleanly(data_copy, "school_readiness_fsm.csv", "sha256")
+
+
+def test_missing_file_is_named(data_copy):
+    (data_copy / "raw" / "dfe-smapey" / "combined_three_years_data_2018_R_v5_postbeta_sup.csv").unlink()
+    assert_fails_cleanly(data_copy, "combined_three_years_data_2018_R_v5_postbeta_sup.csv", "missing")
+
+
+def _replace_and_register(data_copy: Path, relative: str, text: str) -> None:
+    (data_copy / "raw" / relative).write_text(text)
+    update_registration(data_copy / "raw", data_copy / "sources.yml", relative, today="2026-11-22")
+
+
+def test_renamed_column_is_named(data_copy):
+    relative = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
+    text = (data_copy / "raw" / relative).read_text().replace("area_code,", "AreaCode,", 1)
+    _replace_and_register(data_copy, relative, text)
+    assert_fails_cleanly(data_copy, relative, "'area_code'")
+
+
+def test_unknown_suppression_marker_is_named(data_copy):
+    relative = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
+    frame = pd.read_csv(data_copy / "raw" / relative, dtype=str, keep_default_na=False)
+    frame.loc[5, "value"] = "SUPP"
+    _replace_and_register(data_copy, relative, frame.to_csv(index=False))
+    assert_fails_cleanly(data_copy, relative, "'value'", "'SUPP'")
+
+
+def test_unknown_la_code_is_named(data_copy):
+    relative = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
+    frame = pd.read_csv(data_copy / "raw" / relative, dtype=str, keep_default_na=False)
+    frame.loc[5, "area_code"] = "E06999999"
+    _replace_and_register(data_copy, relative, frame.to_csv(index=False))
+    assert_fails_cleanly(data_copy, relative, "'E06999999'")
+
+
+def test_truncated_file_is_reported(data_copy):
+    relative = "dfe-lait/bds_long_0.parquet"
+    path = data_copy / "raw" / relative
+    path.write_bytes(path.read_bytes()[: 200_000])
+    update_registration(data_copy / "raw", data_copy / "sources.yml", relative, today="2026-11-22")
+    assert_fails_cleanly(data_copy, relative, "Parquet")
+
+
+def test_check_reruns_contracts(data_copy):
+    result = run_cli(data_copy, "--check")
+    assert result.returncode == 0 and "contract checks passed" in result.stdout
+
+
+def test_build_refuses_missing_register(tmp_path):
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(BuildError, match="source register is missing"):
+        build(tmp_path)
