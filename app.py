@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import state
+from views import state
 
 st.set_page_config(page_title="GLD data profile explorer", page_icon="📊", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/overview.py", title="England overview", url_path="overview", default=True),
-        st.Page("pages/profile.py", title="LA profile", url_path="profile"),
-        st.Page("pages/about.py", title="About the data", url_path="about"),
+        st.Page("views/overview.py", title="England overview", url_path="overview", default=True),
+        st.Page("views/profile.py", title="LA profile", url_path="profile"),
+        st.Page("views/about.py", title="About the data", url_path="about"),
     ],
     position="top",
 )

@@ -14,6 +14,7 @@ ENGLAND_FSM = "#e0a27c"
 MUTED = "#9ca3af"
 FONT = "Arial"
 
+HEIGHT = 440
 OLD_FRAMEWORK = (2013, 2019)
 NO_ASSESSMENT = (2020, 2021)
 
@@ -29,9 +30,11 @@ def _year_axis(title: str = "Academic year") -> alt.Axis:
 def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Apply the house look: big readable type, no chart border."""
     return (
-        chart.configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
+        chart.properties(padding={"top": 16, "left": 8, "right": 16, "bottom": 8},
+                         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        .configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
         .configure_legend(labelFontSize=14, titleFontSize=14, labelFont=FONT, titleFont=FONT, orient="bottom",
-                          columns=2, symbolStrokeWidth=4, labelLimit=400)
+                          columns=2, symbolStrokeWidth=4, symbolOpacity=1, labelLimit=400)
         .configure_title(fontSize=20, font=FONT, anchor="start", subtitleFontSize=14, subtitleFont=FONT)
         .configure_view(stroke=None)
     )
@@ -50,7 +53,8 @@ def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title
         is_england = series.startswith("England") and area_name != "England"
         colours.append((ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR))
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=series_order, range=colours))
-    x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.3, TARGET_YEAR + 0.3]))
+    x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, TARGET_YEAR + 0.5], nice=False, zero=False)
+    x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False, nice=True))
     tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("academic_year:N", title="Year"),
                alt.Tooltip("pct:Q", title="GLD %", format=".1f"), alt.Tooltip("kind:N", title="Type")]
@@ -63,14 +67,16 @@ def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title
     bands = pd.DataFrame([
         {"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5, "label": "No assessment", "label2": "(COVID-19)"},
     ])
-    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(x="start:Q", x2="end:Q")
+    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(
+        x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
     band_text = alt.Chart(bands).mark_text(align="center", baseline="top", dy=6, fontSize=13, color="#374151",
-                                           font=FONT).encode(x=alt.X("mid:Q"), y=alt.value(0), text="label:N"
+                                           font=FONT).encode(x=alt.X("mid:Q", scale=x_scale), y=alt.value(0),
+                                                             text="label:N"
                                                              ).transform_calculate(mid="(datum.start + datum.end) / 2")
     band_text2 = band_text.encode(text="label2:N", y=alt.value(18))
-    old_note = alt.Chart(pd.DataFrame([{"x": 2016, "text": "2013–2019 framework: not comparable with 2022 on"}])).mark_text(
-        fontSize=13, color="#4b5563", baseline="top", dy=6, font=FONT, fontStyle="italic"
-    ).encode(x="x:Q", y=alt.value(0), text="text:N")
+    old_note = alt.Chart(pd.DataFrame([{"x": 2016, "text": "2013–2019 framework: not comparable with 2022 onwards"}])).mark_text(
+        fontSize=13, color="#4b5563", baseline="bottom", dy=-6, font=FONT, fontStyle="italic"
+    ).encode(x=alt.X("x:Q", scale=x_scale), y=alt.value(HEIGHT), text="text:N")
 
     old_lines = alt.Chart(old).mark_line(point=alt.OverlayMarkDef(size=40), opacity=0.35).encode(
         x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width, tooltip=tooltip
@@ -92,15 +98,19 @@ def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title
         x=x, y=y, color=colour, text=alt.Text("label:N")
     ).transform_calculate(label="'2028 target ' + format(datum.pct, '.1f') + '%'")
     latest_labels = alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)]).mark_text(
-        align="left", dx=8, dy=-4, fontSize=14, fontWeight="bold", font=FONT
+        align="left", dx=6, dy=16, fontSize=14, fontWeight="bold", font=FONT
     ).encode(x=x, y=y, color=colour, text=alt.Text("pct:Q", format=".1f"))
 
+    flagged = actual[actual["low_reliability"] & actual["pct"].notna()] if "low_reliability" in actual else actual.iloc[0:0]
+    low_rings = alt.Chart(flagged).mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5,
+                                             color="#111827").encode(x=x, y=y, tooltip=tooltip)
+    subtitle = "Solid: actual · dashed thin: England · dotted: path needed to reach the target · ◆ 2028 target"
+    if not flagged.empty:
+        subtitle += " · ○ low reliability (under 30 children)"
     chart = alt.layer(band, band_text, band_text2, old_note, old_lines, new_lines, required, target_points,
-                      target_labels, latest_labels).properties(
-        width="container", height=440,
-        title=alt.Title(title or f"{area_name}: good level of development against the 2028 target",
-                        subtitle="Solid: actual · dashed thin: England · dotted: path needed to reach the target "
-                                 "· ◆ 2028 target"),
+                      target_labels, latest_labels, low_rings).properties(
+        width="container", height=HEIGHT,
+        title=alt.Title(title or f"{area_name}: good level of development against the 2028 target", subtitle=subtitle),
     )
     return configure(chart)
 
@@ -110,7 +120,8 @@ def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None) -> a
     plotted = data.dropna(subset=["gap_points"])
     areas = list(dict.fromkeys(plotted["area"]))
     colours = [ALL_COLOUR if a != "England" or area_name == "England" else MUTED for a in areas]
-    x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.3, data["year"].max() + 0.3]))
+    x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, int(data["year"].max()) + 0.5], nice=False, zero=False)
+    x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("gap_points:Q", title="Gap in points (not FSM − FSM)", scale=alt.Scale(zero=True))
     colour = alt.Color("area:N", title=None, scale=alt.Scale(domain=areas, range=colours))
     tooltip = [alt.Tooltip("area:N", title="Area"), alt.Tooltip("academic_year:N", title="Year"),
@@ -121,10 +132,11 @@ def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None) -> a
         x=x, y=y, color=colour, tooltip=tooltip)
     new = alt.Chart(plotted[plotted["framework"] != "2013-2019"]).mark_line(
         point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    labels = alt.Chart(plotted[plotted["framework"] != "2013-2019"]).mark_text(dy=-12, fontSize=13, font=FONT).encode(
+    labels = alt.Chart(plotted[(plotted["framework"] != "2013-2019") & (plotted["area"] == area_name)]).mark_text(dy=-12, fontSize=13, font=FONT).encode(
         x=x, y=y, color=colour, text=alt.Text("gap_points:Q", format=".1f"))
     bands = pd.DataFrame([{"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5}])
-    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(x="start:Q", x2="end:Q")
+    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(
+        x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
     chart = alt.layer(band, old, new, labels).properties(
         width="container", height=340,
         title=alt.Title(title or f"{area_name}: gap between FSM-eligible children and others",

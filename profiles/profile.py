@@ -165,7 +165,10 @@ def summary_sentence(profile: Profile) -> str:
         parts.append(f"In {year}, {all_p.latest_pct:.1f}% of children in {profile.name} reached a good level of "
                      f"development{comparison}.")
     if fsm_p.latest_pct is not None:
-        parts.append(f"For children eligible for free school meals it was {fsm_p.latest_pct:.1f}%.")
+        fsm_rows = profile.series[(profile.series["year"] == profile.latest_year)
+                                  & (profile.series["pupil_group"] == "fsm")]
+        flag = " (low reliability: a very small cohort)" if fsm_rows["low_reliability"].any() else ""
+        parts.append(f"For children eligible for free school meals it was {fsm_p.latest_pct:.1f}%{flag}.")
     for label, prog in (("all children", all_p), ("FSM-eligible children", fsm_p)):
         if prog.target is None:
             continue
@@ -183,12 +186,18 @@ def summary_sentence(profile: Profile) -> str:
     return " ".join(parts)
 
 
+def _area_frames(profile: Profile) -> list[tuple[str, pd.DataFrame]]:
+    """The area's series, and England's beside it unless the area is England."""
+    frames = [(profile.name, profile.series)]
+    if profile.code != ENGLAND:
+        frames.append(("England", profile.england))
+    return frames
+
+
 def trajectory_data(profile: Profile) -> pd.DataFrame:
     """Exactly the points the trajectory chart plots: actual values, targets and required paths."""
     rows = []
-    for area_label, frame in ((profile.name, profile.series), ("England", profile.england)):
-        if profile.code == ENGLAND and area_label == "England" and frame is profile.england:
-            continue
+    for area_label, frame in _area_frames(profile):
         for group in ("all", "fsm"):
             part = frame[frame["pupil_group"] == group]
             for record in part.itertuples():
@@ -197,6 +206,7 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
                     "academic_year": academic_year(int(record.year)), "pct": record.pct,
                     "series": f"{area_label}: {GROUP_LABELS[group]}", "kind": "actual",
                     "framework": record.framework, "ci_low": record.ci_low, "ci_high": record.ci_high,
+                    "low_reliability": bool(record.low_reliability),
                 })
     for group in ("all", "fsm"):
         prog = profile.progress[group]
@@ -205,22 +215,21 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
         label = f"{profile.name}: {GROUP_LABELS[group]}"
         rows.append({"area": profile.name, "group": GROUP_LABELS[group], "year": TARGET_YEAR,
                      "academic_year": academic_year(TARGET_YEAR), "pct": prog.target, "series": label,
-                     "kind": "target", "framework": "2022 onwards", "ci_low": np.nan, "ci_high": np.nan})
+                     "kind": "target", "framework": "2022 onwards", "ci_low": np.nan, "ci_high": np.nan,
+                     "low_reliability": False})
         if prog.latest_pct is not None and prog.points_to_gain and prog.points_to_gain > 0:
             for year, value in ((profile.latest_year, prog.latest_pct), (TARGET_YEAR, prog.target)):
                 rows.append({"area": profile.name, "group": GROUP_LABELS[group], "year": year,
                              "academic_year": academic_year(year), "pct": value, "series": label,
                              "kind": "required path", "framework": "2022 onwards", "ci_low": np.nan,
-                             "ci_high": np.nan})
+                             "ci_high": np.nan, "low_reliability": False})
     return pd.DataFrame(rows)
 
 
 def gap_data(profile: Profile) -> pd.DataFrame:
     """The FSM gap (non-FSM minus FSM GLD, points) by year for the area and England."""
     rows = []
-    for area_label, frame in ((profile.name, profile.series), ("England", profile.england)):
-        if profile.code == ENGLAND and area_label != "England":
-            continue
+    for area_label, frame in _area_frames(profile):
         wide = frame.pivot_table(index=["year", "framework"], columns="pupil_group", values="pct", aggfunc="first")
         for (year, framework), values in wide.iterrows():
             fsm, non_fsm = values.get("fsm"), values.get("non_fsm")
@@ -246,3 +255,22 @@ def table_view(profile: Profile) -> pd.DataFrame:
         ["Academic year", "Pupils", "GLD %", "95% interval", "Children", "Reached GLD", "Counts", "Reliability",
          "Framework", "Source"]
     ]
+
+
+def gap_sentence(profile: Profile, gaps: pd.DataFrame) -> str:
+    """One sentence on the latest FSM gap, the area beside England (it doubles as alt text)."""
+    year = academic_year(profile.latest_year)
+    latest = gaps[gaps["year"] == profile.latest_year].set_index("area")["gap_points"]
+    own = latest.get(profile.name)
+    england = latest.get("England")
+    if own is None or pd.isna(own):
+        return f"No FSM gap can be given for {profile.name} in {year}: a value is suppressed or missing."
+    direction = "behind" if own > 0 else "ahead of"
+    sentence = f"In {year}, FSM-eligible children in {profile.name} were {abs(own):.1f} points {direction} other children"
+    if england is not None and pd.notna(england) and profile.name != "England":
+        sentence += f" (England: {england:.1f} points behind)"
+    sentence += "."
+    fsm = profile.series[(profile.series["year"] == profile.latest_year) & (profile.series["pupil_group"] == "fsm")]
+    if fsm.empty or fsm["low_reliability"].any():
+        sentence += " The FSM figure is low reliability (fewer than 30 children or suppressed)."
+    return sentence

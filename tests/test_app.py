@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from .conftest import PROJECT
 
-PAGES = ["pages/overview.py", "pages/profile.py", "pages/about.py"]
+PAGES = ["views/overview.py", "views/profile.py", "views/about.py"]
 AREAS = {
     "England": "E92000001",
     "Rotherham": "E08000018",
@@ -24,7 +24,7 @@ def run_page(page: str, la: str | None = None, timeout: int = 60) -> AppTest:
     if la is not None:
         app.query_params["la"] = la
     app.run()
-    if page != "pages/overview.py":
+    if page != "views/overview.py":
         app.switch_page(page).run()
     return app
 
@@ -44,7 +44,7 @@ def test_every_page_loads(page, name):
 
 
 def test_rotherham_profile_shows_targets():
-    app = run_page("pages/profile.py", "E08000018")
+    app = run_page("views/profile.py", "E08000018")
     text = page_text(app)
     assert "Rotherham" in text
     assert "73.3%" in text and "56.6%" in text
@@ -53,26 +53,29 @@ def test_rotherham_profile_shows_targets():
 
 @pytest.mark.parametrize("bad", ["E99999999", "not-a-code", "'; DROP TABLE gld; --", "E" * 10_000])
 def test_bad_la_gives_a_notice_not_a_traceback(bad):
-    app = run_page("pages/profile.py", bad)
+    app = run_page("views/profile.py", bad)
     assert not app.exception
     assert app.warning, "expected a notice"
     assert app.selectbox(key="la_picker").value is None
 
 
 def test_old_barnsley_code_redirects():
-    app = run_page("pages/profile.py", "E08000016")
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E08000016"
+    app.run()
     assert not app.exception
     assert app.session_state["la"] == "E08000038"
+    assert app.query_params["la"] == "E08000038"
     assert "old code" in page_text(app)
 
 
 def test_reorganised_la_explains_successors():
-    app = run_page("pages/profile.py", "E10000006")
+    app = run_page("views/profile.py", "E10000006")
     assert "Cumberland" in page_text(app)
 
 
 def test_picker_changes_la_and_url():
-    app = run_page("pages/profile.py", "E08000018")
+    app = run_page("views/profile.py", "E08000018")
     app.selectbox(key="la_picker").select("E08000025").run()
     assert not app.exception
     assert app.query_params["la"] == "E08000025"
@@ -80,14 +83,14 @@ def test_picker_changes_la_and_url():
 
 
 def test_custom_target_recomputes():
-    app = run_page("pages/profile.py", "E08000018")
+    app = run_page("views/profile.py", "E08000018")
     app.number_input(key="custom_target_all_E08000018").set_value(80.0).run()
     text = page_text(app)
     assert "80.0%" in text and "entered by you" in text
 
 
 def test_la_survives_page_switch():
-    app = run_page("pages/profile.py", "E08000018")
-    app.switch_page("pages/about.py").run()
+    app = run_page("views/profile.py", "E08000018")
+    app.switch_page("views/about.py").run()
     assert app.session_state["la"] == "E08000018"
     assert app.query_params["la"] == "E08000018"

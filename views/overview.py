@@ -22,7 +22,7 @@ def render() -> None:
     st.markdown(summary_sentence(england))
     data = trajectory_data(england)
     st.altair_chart(trajectory_chart(data, "England", latest, "England: good level of development against the 75% ambition"),
-                    width="stretch")
+                    width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
 

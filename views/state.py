@@ -9,6 +9,7 @@ from profiles.db import DatabaseMissing
 
 LA_KEY = "la"
 PICKER_KEY = "la_picker"
+SYNCED_KEY = "la_in_url"
 
 
 def _on_pick() -> None:
@@ -31,7 +32,10 @@ def la_picker() -> None:
     if len(url_values) > 1:
         st.session_state["la_notice"] = "The link gave more than one area; showing the first."
     url_value = url_values[0] if url_values else None
-    if url_value is not None and url_value != st.session_state.get(LA_KEY):
+    # The URL wins only when it differs from what this session last wrote there (a new link);
+    # otherwise a choice just made in the picker would be undone by the stale URL.
+    if url_value is not None and url_value != st.session_state.get(SYNCED_KEY) and url_value != st.session_state.get(LA_KEY):
+        st.session_state[SYNCED_KEY] = url_value
         resolution = resolve_code(url_value)
         st.session_state[LA_KEY] = resolution.code
         if resolution.notice:
@@ -58,6 +62,7 @@ def la_picker() -> None:
     if chosen:
         if st.query_params.get(LA_KEY) != chosen or len(url_values) > 1:
             st.query_params[LA_KEY] = chosen
+        st.session_state[SYNCED_KEY] = chosen
     elif LA_KEY in st.query_params and not notice:
         del st.query_params[LA_KEY]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.state import current_la
+from views.state import current_la
 from profiles.charts import gap_chart, trajectory_chart
-from profiles.profile import build_profile, gap_data, summary_sentence, table_view, trajectory_data
+from profiles.profile import build_profile, gap_data, gap_sentence, summary_sentence, table_view, trajectory_data
 from profiles.targets import academic_year
 
 
@@ -76,7 +76,7 @@ def render() -> None:
     st.subheader("Trajectory against the 2028 target")
     data = trajectory_data(profile)
     st.markdown(summary)
-    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year), width="stretch")
+    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year), width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
     st.download_button("Download CSV of the plotted data", data.to_csv(index=False).encode(),
@@ -84,15 +84,8 @@ def render() -> None:
 
     st.subheader("The FSM gap")
     gaps = gap_data(profile)
-    latest_gap = gaps[(gaps["area"] == profile.name) & (gaps["year"] == profile.latest_year)]["gap_points"]
-    england_gap = gaps[(gaps["area"] == "England") & (gaps["year"] == profile.latest_year)]["gap_points"]
-    if not latest_gap.empty and latest_gap.notna().all():
-        st.markdown(
-            f"In {academic_year(profile.latest_year)} FSM-eligible children in {profile.name} were "
-            f"{latest_gap.iloc[0]:.1f} points behind other children"
-            + (f" (England: {england_gap.iloc[0]:.1f} points)." if not england_gap.empty else ".")
-        )
-    st.altair_chart(gap_chart(gaps, profile.name), width="stretch")
+    st.markdown(gap_sentence(profile, gaps))
+    st.altair_chart(gap_chart(gaps, profile.name), width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(gaps, hide_index=True, width="stretch")
     st.download_button("Download CSV of the plotted data", gaps.to_csv(index=False).encode(),

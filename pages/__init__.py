@@ -1,1 +1,0 @@
-"""Page modules: layout only. They call `profiles` for every number, table and chart."""

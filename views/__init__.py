@@ -1,0 +1,1 @@
+"""Page modules (Streamlit pages), layout only. Not named pages/: Streamlit would treat that folder as its legacy multipage layout and bypass app.py on a direct link. They call `profiles` for every number, table and chart."""
