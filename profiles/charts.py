@@ -40,7 +40,8 @@ def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     )
 
 
-def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None) -> alt.Chart:
+def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None,
+                     description: str | None = None) -> alt.Chart:
     """GLD over time against the 2028 target, all and FSM, LA beside England.
 
     The 2013–2019 framework is drawn muted in its own segment, 2020–21 is shaded "no assessment",
@@ -111,11 +112,12 @@ def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title
                       target_labels, latest_labels, low_rings).properties(
         width="container", height=HEIGHT,
         title=alt.Title(title or f"{area_name}: good level of development against the 2028 target", subtitle=subtitle),
+        description=description or f"Line chart of good level of development in {area_name} against the 2028 target",
     )
     return configure(chart)
 
 
-def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None) -> alt.Chart:
+def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None, description: str | None = None) -> alt.Chart:
     """The FSM gap (points between non-FSM and FSM GLD) by year, the area beside England."""
     plotted = data.dropna(subset=["gap_points"])
     areas = list(dict.fromkeys(plotted["area"]))
@@ -142,5 +144,6 @@ def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None) -> a
         title=alt.Title(title or f"{area_name}: gap between FSM-eligible children and others",
                         subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
                                  "included unknown eligibility); 2020–21 no assessment"),
+        description=description or f"Line chart of the FSM gap in {area_name} beside England",
     )
     return configure(chart)

@@ -76,7 +76,8 @@ def render() -> None:
     st.subheader("Trajectory against the 2028 target")
     data = trajectory_data(profile)
     st.markdown(summary)
-    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year), width="stretch", theme=None)
+    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year, description=summary),
+                    width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
     st.download_button("Download CSV of the plotted data", data.to_csv(index=False).encode(),
@@ -84,8 +85,9 @@ def render() -> None:
 
     st.subheader("The FSM gap")
     gaps = gap_data(profile)
-    st.markdown(gap_sentence(profile, gaps))
-    st.altair_chart(gap_chart(gaps, profile.name), width="stretch", theme=None)
+    gap_text = gap_sentence(profile, gaps)
+    st.markdown(gap_text)
+    st.altair_chart(gap_chart(gaps, profile.name, description=gap_text), width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(gaps, hide_index=True, width="stretch")
     st.download_button("Download CSV of the plotted data", gaps.to_csv(index=False).encode(),

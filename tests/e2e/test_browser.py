@@ -1,0 +1,54 @@
+"""Browser tests: the profile renders, the picker switches LA and the URL follows."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+CHART = '[data-testid="stVegaLiteChart"]'
+
+
+def wait_for_profile(page, name: str, timeout: int = 90_000) -> None:
+    """Wait until the trajectory chart itself is drawn for this LA (its title is SVG text)."""
+    page.get_by_role("heading", name=name).first.wait_for(timeout=timeout)
+    page.locator(f"{CHART} svg text", has_text=f"{name}: good level of development").first.wait_for(timeout=timeout)
+
+
+def choose_la(page, text: str) -> None:
+    picker = page.locator('[data-testid="stSelectbox"]').first
+    picker.click()
+    page.keyboard.type(text)
+    page.get_by_role("option", name=re.compile(text)).first.click()
+
+
+def test_profile_switch_la_and_url(server, page, artifacts):
+    page.goto(f"{server}/profile?la=E08000018")
+    wait_for_profile(page, "Rotherham")
+    assert page.get_by_text("73.3%").first.is_visible()
+    page.screenshot(path=str(artifacts / "profile_rotherham.png"))
+
+    choose_la(page, "Birmingham")
+    page.wait_for_url(re.compile(r"la=E08000025"), timeout=30_000)
+    wait_for_profile(page, "Birmingham")
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.locator(CHART).first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "profile_birmingham.png"))
+
+
+def test_la_survives_a_page_switch_and_reload(server, page):
+    page.goto(f"{server}/profile?la=E08000018")
+    wait_for_profile(page, "Rotherham")
+    page.get_by_text("About the data").first.click()
+    page.wait_for_url(re.compile(r"/about\?la=E08000018"), timeout=30_000)
+    page.reload()
+    page.get_by_role("heading", name="About the data").first.wait_for(timeout=60_000)
+    assert "la=E08000018" in page.url
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_bad_code_shows_a_notice(server, page):
+    page.goto(f"{server}/profile?la=NOT_A_CODE")
+    page.get_by_text("is not a local authority code").wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
