@@ -466,7 +466,7 @@ def published_iod2019_upper_tier() -> pd.DataFrame:
     code = "Upper Tier Local Authority District code (2019)"
     sheets = []
     for sheet, column in [("IMD", "IMD - Average rank"), ("IDACI", "IDACI - Average rank")]:
-        frame = pd.read_excel(IOD2019_UPPER_FILE, sheet_name=sheet, engine="openpyxl")
+        frame = pd.read_excel(IOD2019_UPPER_FILE, sheet_name=sheet, engine="calamine")
         frame.columns = frame.columns.str.strip()  # headers carry trailing spaces
         # Slough is mistyped "E0600003" on the IMD sheet only.
         frame[code] = frame[code].astype(str).str.strip().replace({"E0600003": "E06000039"})
