@@ -27,11 +27,17 @@ def _year_axis(title: str = "Academic year") -> alt.Axis:
     )
 
 
-def configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Apply the house look: big readable type, no chart border."""
+def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
+    """Apply the house look: big readable type, no chart border.
+
+    `fit` stretches a single chart to the container's width; faceted charts cannot fit and keep
+    their own fixed widths.
+    """
+    padding = {"top": 16, "left": 8, "right": 16, "bottom": 8}
+    sized = (chart.properties(padding=padding, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+             if fit else chart.properties(padding=padding))
     return (
-        chart.properties(padding={"top": 16, "left": 8, "right": 16, "bottom": 8},
-                         autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        sized
         .configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
         .configure_legend(labelFontSize=14, titleFontSize=14, labelFont=FONT, titleFont=FONT, orient="bottom",
                           columns=2, symbolStrokeWidth=4, symbolOpacity=1, labelLimit=400)
@@ -145,5 +151,74 @@ def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None, desc
                         subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
                                  "included unknown eligibility); 2020–21 no assessment"),
         description=description or f"Line chart of the FSM gap in {area_name} beside England",
+    )
+    return configure(chart)
+
+
+def peer_dot_chart(data: pd.DataFrame, area_name: str, peer_label: str, year_label: str) -> alt.Chart:
+    """Latest GLD (all and FSM) of the LA, its peers, the peer average, region and England.
+
+    The LA is highlighted; the peer average is a simple mean of the peers excluding missing values,
+    stated on the chart; hollow rings mark low-reliability values (tiny cohorts).
+    """
+    order = (
+        data[data["group"] == "All children"].sort_values("pct", ascending=False, na_position="last")["name"].tolist()
+    )
+    role_colour = alt.Scale(domain=["Selected LA", "Peer", "Peer average", "Comparator"],
+                            range=[ALL_COLOUR, "#6b7280", "#111827", "#9ca3af"])
+    base = alt.Chart(data).encode(
+        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("name:N", title="Area"), alt.Tooltip("group:N", title="Pupils"),
+                 alt.Tooltip("pct:Q", title="GLD %", format=".1f"), alt.Tooltip("role:N", title="Role")],
+    )
+    dots = base.mark_point(filled=True, opacity=1).encode(
+        color=alt.Color("role:N", scale=role_colour, title=None),
+        shape=alt.Shape("role:N", scale=alt.Scale(domain=["Selected LA", "Peer", "Peer average", "Comparator"],
+                                                   range=["circle", "circle", "diamond", "square"]), title=None),
+        size=alt.condition(alt.datum.role == "Selected LA", alt.value(320), alt.value(140)),
+    )
+    rings = base.transform_filter(alt.datum.low_reliability).mark_point(
+        shape="circle", size=420, filled=False, strokeWidth=2, color="#b91c1c")
+    labels = base.mark_text(align="left", dx=12, fontSize=13, font=FONT).encode(
+        text=alt.Text("pct:Q", format=".1f"),
+        color=alt.condition(alt.datum.role == "Selected LA", alt.value(ALL_COLOUR), alt.value("#374151")),
+    )
+    chart = alt.layer(dots, rings, labels).properties(width=430, height=alt.Step(26)).facet(
+        column=alt.Column("group:N", title=None, header=alt.Header(labelFontSize=16, labelFont=FONT,
+                                                                   labelFontWeight="bold")),
+    ).resolve_scale(x="independent").properties(
+        title=alt.Title(f"{area_name} beside {peer_label}, {year_label}",
+                        subtitle="Peer average = simple mean of the peers' values, excluding missing values · "
+                                 "red ring: low reliability (tiny cohort)"),
+    )
+    return configure(chart, fit=False)
+
+
+def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> alt.Chart:
+    """GLD since 2021/22 for the LA (bold) and each peer (grey); hover a line to highlight it."""
+    highlight = alt.selection_point(fields=["name"], on="pointerover", nearest=True, empty=False)
+    x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(nice=False, zero=False))
+    y = alt.Y("pct:Q", title=f"% reaching GLD ({group_label})", scale=alt.Scale(zero=False))
+    peers = data[data["name"] != area_name]
+    own = data[data["name"] == area_name]
+    tooltip = [alt.Tooltip("name:N", title="LA"), alt.Tooltip("year:Q", title="Year ending"),
+               alt.Tooltip("pct:Q", title="GLD %", format=".1f")]
+    peer_lines = alt.Chart(peers).mark_line(point=True).encode(
+        x=x, y=y, detail="name:N", tooltip=tooltip,
+        color=alt.condition(highlight, alt.value("#111827"), alt.value("#c4c9d2")),
+        strokeWidth=alt.condition(highlight, alt.value(3), alt.value(1.5)),
+    ).add_params(highlight)
+    peer_names = alt.Chart(peers).mark_text(align="left", dx=6, fontSize=12, font=FONT).encode(
+        x=x, y=y, text="name:N", opacity=alt.condition(highlight, alt.value(1), alt.value(0)),
+    ).transform_filter(alt.datum.year == int(data["year"].max()) if not data.empty else True)
+    own_line = alt.Chart(own).mark_line(point=alt.OverlayMarkDef(size=80, filled=True), strokeWidth=4,
+                                        color=ALL_COLOUR).encode(x=x, y=y, tooltip=tooltip)
+    own_label = alt.Chart(own[own["year"] == own["year"].max()]).mark_text(
+        align="left", dx=8, fontSize=14, fontWeight="bold", font=FONT, color=ALL_COLOUR).encode(x=x, y=y, text="name:N")
+    chart = alt.layer(peer_lines, peer_names, own_line, own_label).properties(
+        width="container", height=380,
+        title=alt.Title(f"{area_name} and its peers since 2021/22: {group_label}",
+                        subtitle="Grey: each peer (hover to highlight) · blue: the selected LA · new framework only"),
     )
     return configure(chart)

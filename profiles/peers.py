@@ -1,0 +1,216 @@
+"""Peer comparison: statistical neighbours, region or a custom set; ranks, quartiles and FSM peers."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from profiles import queries
+from profiles.areas import ENGLAND, all_areas
+from profiles.db import query
+from profiles.targets import LOW_RELIABILITY_COHORT
+
+PEER_SETS = {
+    "sn2025": "Statistical neighbours (May 2025)",
+    "sn2021": "Statistical neighbours (April 2021)",
+    "region": "All LAs in the region",
+    "custom": "A custom set",
+}
+MAX_CUSTOM = 40
+TINY_COHORT = 100  # fewer children than this in a year group: City of London, Isles of Scilly
+SIMILAR_FSM_POINTS = 2.0
+
+
+@st.cache_data(show_spinner=False)
+def la_latest(year: int, since: int) -> pd.DataFrame:
+    """One row per LA with latest GLD (all, FSM, non-FSM), gap, targets, change, ranks and quartiles.
+
+    Ranks are among LAs with a value (1 = highest GLD, ties share the better rank); quartile 1 is
+    the top quarter. `tiny` marks LAs whose cohort is under 100 children and `fsm_low_reliability`
+    FSM values from under 30 children or suppressed: they are ranked but always flagged.
+    """
+    frame = query(
+        """
+        SELECT a.area_code, a.name, a.region_code, a.region_name,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.pct END) AS gld_all,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.pct END) AS gld_fsm,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'non_fsm' THEN g.pct END) AS gld_non_fsm,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.children END) AS children_all,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.children END) AS children_fsm,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.pct END) AS gld_all_since,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.pct END) AS gld_fsm_since,
+               any_value(t.target_all) AS target_all, any_value(t.target_fsm) AS target_fsm,
+               any_value(t.basis_all) AS basis_all, any_value(t.basis_fsm) AS basis_fsm,
+               any_value(f.pct_primary_fsm) AS pct_primary_fsm
+        FROM areas a
+        LEFT JOIN gld g ON g.area_code = a.area_code
+        LEFT JOIN targets_2028 t ON t.area_code = a.area_code
+        LEFT JOIN fsm_eligibility f ON f.area_code = a.area_code
+             AND f.year = (SELECT max(year) FROM fsm_eligibility WHERE pct_primary_fsm IS NOT NULL)
+        WHERE a.level = 'la'
+        GROUP BY ALL
+        ORDER BY a.name
+        """,
+        [year] * 5 + [since] * 2,
+    )
+    frame["fsm_gap"] = (frame["gld_non_fsm"] - frame["gld_fsm"]).round(1)
+    frame["to_gain_all"] = (frame["target_all"] - frame["gld_all"]).round(1)
+    frame["to_gain_fsm"] = (frame["target_fsm"] - frame["gld_fsm"]).round(1)
+    frame["change_all"] = (frame["gld_all"] - frame["gld_all_since"]).round(1)
+    frame["change_fsm"] = (frame["gld_fsm"] - frame["gld_fsm_since"]).round(1)
+    frame["tiny"] = frame["children_all"].fillna(0) < TINY_COHORT
+    frame["fsm_low_reliability"] = frame["gld_fsm"].isna() | (frame["children_fsm"].fillna(0) < LOW_RELIABILITY_COHORT)
+    for group in ("all", "fsm"):
+        values = frame[f"gld_{group}"]
+        frame[f"rank_{group}"] = values.rank(ascending=False, method="min").astype("Int64")
+        counted = int(values.notna().sum())
+        frame[f"quartile_{group}"] = np.ceil(frame[f"rank_{group}"].astype(float) / counted * 4).astype("Int64")
+        frame[f"ranked_of_{group}"] = counted
+    return frame
+
+
+def parse_custom(text: str | list[str] | None) -> tuple[list[str], list[str]]:
+    """Split a `with=` value (comma-separated codes) into known LA codes and rejected items.
+
+    Only exact LA codes are accepted, at most MAX_CUSTOM; the text never reaches a query.
+    """
+    if text is None:
+        return [], []
+    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text)[:2000])
+    known = set(all_areas().query("level == 'la'")["area_code"])
+    codes, rejected = [], []
+    for item in items:
+        code = item.strip().upper()
+        if not code:
+            continue
+        if code in known and code not in codes:
+            codes.append(code)
+        elif code not in known:
+            rejected.append(item.strip()[:20])
+    return codes[:MAX_CUSTOM], rejected
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def neighbour_codes(code: str, sn_set: str) -> pd.DataFrame:
+    """The statistical neighbours of an LA, nearest first, with closeness ('2025' or '2021' set)."""
+    return query(
+        "SELECT neighbour_code, neighbour_rank, closeness FROM statistical_neighbours "
+        "WHERE area_code = ? AND sn_set = ? ORDER BY neighbour_rank",
+        [code, sn_set],
+    )
+
+
+def peer_codes(code: str, peer_set: str, custom: list[str]) -> tuple[list[str], str]:
+    """The peer LAs for a set, and a sentence saying what the set is."""
+    areas = all_areas().set_index("area_code")
+    if peer_set in ("sn2025", "sn2021"):
+        year = peer_set[2:]
+        neighbours = neighbour_codes(code, year)
+        codes = [c for c in neighbours["neighbour_code"] if c in areas.index]
+        missing = len(neighbours) - len(codes)
+        text = (f"{PEER_SETS[peer_set]}: DfE's children's services statistical neighbours, the {len(codes)} LAs "
+                f"most similar to {areas.at[code, 'name']}, nearest first.")
+        if neighbours.empty:
+            text = f"{areas.at[code, 'name']} has no neighbours in the {year} set (it did not exist then)."
+        elif missing:
+            text += f" {missing} of its {year} neighbours no longer exist and are left out."
+        return codes, text
+    if peer_set == "region":
+        region = areas.at[code, "region_code"]
+        region_las = all_areas()
+        codes = region_las[(region_las["level"] == "la") & (region_las["region_code"] == region)
+                           & (region_las["area_code"] != code)]["area_code"].tolist()
+        return codes, f"All {len(codes)} other LAs in {areas.at[code, 'region_name']}."
+    codes = [c for c in custom if c != code]
+    return codes, f"A custom set of {len(codes)} LAs chosen by you (kept in the link)."
+
+
+def comparison(code: str, peers: list[str], year: int, since: int) -> tuple[pd.DataFrame, dict]:
+    """The LA and its peers (one row each) plus the simple peer means (excluding missing values)."""
+    table = la_latest(year, since).set_index("area_code")
+    rows = table.loc[[code] + [p for p in peers if p in table.index]].reset_index()
+    rows["role"] = np.where(rows["area_code"] == code, "Selected LA", "Peer")
+    peer_rows = rows[rows["role"] == "Peer"]
+    means = {
+        column: (round(float(peer_rows[column].mean()), 1) if peer_rows[column].notna().any() else None,
+                 int(peer_rows[column].notna().sum()))
+        for column in ("gld_all", "gld_fsm", "fsm_gap", "to_gain_all", "to_gain_fsm", "change_all")
+    }
+    return rows, means
+
+
+def reference_rows(code: str, year: int) -> pd.DataFrame:
+    """England and the LA's region: latest GLD all and FSM."""
+    areas = all_areas().set_index("area_code")
+    codes = [ENGLAND]
+    if code in areas.index and isinstance(areas.at[code, "region_code"], str):
+        codes.insert(0, areas.at[code, "region_code"])
+    frame = query(
+        "SELECT g.area_code, a.name, "
+        "max(CASE WHEN pupil_group='all' THEN pct END) AS gld_all, "
+        "max(CASE WHEN pupil_group='fsm' THEN pct END) AS gld_fsm, "
+        "max(CASE WHEN pupil_group='non_fsm' THEN pct END) AS gld_non_fsm "
+        "FROM gld g JOIN areas a USING (area_code) WHERE g.year = ? AND list_contains(?, g.area_code) GROUP BY ALL",
+        [year, codes],
+    )
+    frame["fsm_gap"] = (frame["gld_non_fsm"] - frame["gld_fsm"]).round(1)
+    return frame
+
+
+def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.DataFrame:
+    """Long data for the dot chart: one row per area and group (all / FSM), plus flags."""
+    parts = []
+    for group, label in (("all", "All children"), ("fsm", "FSM-eligible children")):
+        part = rows[["name", "role", f"gld_{group}", "tiny", "fsm_low_reliability"]].rename(
+            columns={f"gld_{group}": "pct"})
+        part["low_reliability"] = part["tiny"] if group == "all" else (part["fsm_low_reliability"] | part["tiny"])
+        ref = references[["name", f"gld_{group}"]].rename(columns={f"gld_{group}": "pct"})
+        ref["role"] = "Comparator"
+        ref["low_reliability"] = False
+        mean, count = means[f"gld_{group}"]
+        average = pd.DataFrame([{"name": f"Peer average ({count} LAs)", "role": "Peer average", "pct": mean,
+                                 "low_reliability": False}])
+        combined = pd.concat([part.drop(columns=["tiny", "fsm_low_reliability"]), average, ref], ignore_index=True)
+        combined["group"] = label
+        parts.append(combined)
+    return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def trend(codes: tuple[str, ...], group: str, since: int) -> pd.DataFrame:
+    """GLD since the first new-framework year for a set of areas."""
+    return query(
+        "SELECT a.name, g.area_code, g.year, g.pct FROM gld g JOIN areas a USING (area_code) "
+        "WHERE list_contains(?, g.area_code) AND g.pupil_group = ? AND g.year >= ? ORDER BY a.name, g.year",
+        [list(codes), group, since],
+    )
+
+
+def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int,
+                         similar_fsm: bool = False) -> pd.DataFrame:
+    """Peers whose FSM GLD is higher than the LA's, by how much (optionally: any LA with similar FSM rate)."""
+    table = la_latest(year, since).set_index("area_code")
+    if code not in table.index or pd.isna(table.at[code, "gld_fsm"]):
+        return pd.DataFrame()
+    own = table.at[code, "gld_fsm"]
+    if similar_fsm:
+        rate = table.at[code, "pct_primary_fsm"]
+        if pd.isna(rate):
+            return pd.DataFrame()
+        candidates = table[(table["pct_primary_fsm"] - rate).abs() <= SIMILAR_FSM_POINTS].index.drop(code, errors="ignore")
+    else:
+        candidates = [p for p in peers if p in table.index]
+    better = table.loc[list(candidates)]
+    better = better[better["gld_fsm"] > own].copy()
+    better["ahead_by"] = (better["gld_fsm"] - own).round(1)
+    better = better.sort_values("ahead_by", ascending=False).reset_index()
+    return better[["area_code", "name", "region_name", "gld_fsm", "ahead_by", "pct_primary_fsm", "fsm_gap",
+                   "fsm_low_reliability", "tiny"]]
+
+
+def latest_and_since() -> tuple[int, int]:
+    """The latest data year and the first new-framework year."""
+    return queries.latest_year(), queries.first_new_framework_year()
