@@ -1,31 +1,83 @@
-"""England-level views: the latest GLD of every LA, with targets, for the overview page."""
+"""England-level views: the measures mapped for all 153 LAs, and the table of every LA."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
-import streamlit as st
+import pydeck as pdk
 
-from profiles.db import query
+from profiles.maps import Legend, choropleth, classify, la_shapes
+from profiles.peers import la_latest
+from profiles.targets import academic_year
 
 
-@st.cache_data(show_spinner=False)
-def la_table(year: int, since: int) -> pd.DataFrame:
-    """One row per LA: region, latest GLD all and FSM, 2028 targets, points to gain, change since `since`."""
-    return query(
-        """
-        SELECT a.name AS "Local authority", a.area_code AS "Code", a.region_name AS "Region",
-               g.pct AS "GLD all %", f.pct AS "GLD FSM %",
-               t.target_all AS "Target all %", t.target_fsm AS "Target FSM %",
-               round(t.target_all - g.pct, 1) AS "Points to gain (all)",
-               round(t.target_fsm - f.pct, 1) AS "Points to gain (FSM)",
-               round(g.pct - g0.pct, 1) AS "Change since first new-framework year (all)"
-        FROM areas a
-        LEFT JOIN gld g ON g.area_code = a.area_code AND g.year = ? AND g.pupil_group = 'all'
-        LEFT JOIN gld f ON f.area_code = a.area_code AND f.year = ? AND f.pupil_group = 'fsm'
-        LEFT JOIN gld g0 ON g0.area_code = a.area_code AND g0.year = ? AND g0.pupil_group = 'all'
-        LEFT JOIN targets_2028 t ON t.area_code = a.area_code
-        WHERE a.level = 'la'
-        ORDER BY a.name
-        """,
-        [year, year, since],
-    )
+@dataclass(frozen=True)
+class Measure:
+    """A measure that can colour the LA map."""
+
+    column: str
+    title: str
+    palette: str
+    unit: str
+
+    def label(self, year: int, since: int) -> str:
+        return self.title.format(year=academic_year(year), since=academic_year(since))
+
+
+MEASURES: dict[str, Measure] = {
+    "gld_all": Measure("gld_all", "GLD, all children, {year} (%)", "blues", "%"),
+    "gld_fsm": Measure("gld_fsm", "GLD, FSM-eligible children, {year} (%)", "blues", "%"),
+    "to_gain_all": Measure("to_gain_all", "Points still to gain to the 2028 target, all children", "oranges", " pts"),
+    "to_gain_fsm": Measure("to_gain_fsm", "Points still to gain to the 2028 target, FSM children", "oranges", " pts"),
+    "change_all": Measure("change_all", "Change in GLD since {since}, all children (points)", "greens", " pts"),
+}
+
+
+def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
+    """The choropleth of all LAs for a measure, its legend and a one-sentence summary."""
+    spec = MEASURES[measure]
+    table = la_latest(year, since)
+    shapes = la_shapes().merge(table, on="area_code", how="left")
+    fills, legend = classify(shapes[spec.column], spec.palette)
+    shapes["fill"] = fills
+    shapes["value"] = [
+        "no value" if pd.isna(v) else f"{v:.1f}{spec.unit}" + (" (tiny cohort: low reliability)" if tiny else "")
+        for v, tiny in zip(shapes[spec.column], shapes["tiny"])
+    ]
+    shapes = shapes[["area_code", "name", "region_name", "value", "polygon", "fill"]]
+    deck = choropleth(shapes, "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>",
+                      "la_choropleth")
+    values = table[["name", spec.column, "tiny"]].dropna(subset=[spec.column])
+
+    def named(row) -> str:
+        flag = ", tiny cohort" if row["tiny"] else ""
+        return f"{row['name']} ({row[spec.column]:.1f}{spec.unit}{flag})"
+
+    top = values.sort_values(spec.column, ascending=False).iloc[0]
+    bottom = values.sort_values(spec.column).iloc[0]
+    sentence = (f"Map of {spec.label(year, since)} for the {len(values)} LAs with a value: highest {named(top)}, "
+                f"lowest {named(bottom)}.")
+    return deck, legend, sentence
+
+
+def overview_table(year: int, since: int) -> pd.DataFrame:
+    """Every LA with region, latest GLD, targets, points to gain, change, rank and quartile."""
+    table = la_latest(year, since)
+    out = pd.DataFrame({
+        "Local authority": table["name"] + table["tiny"].map({True: " †", False: ""}),
+        "Code": table["area_code"],
+        "Region": table["region_name"],
+        "GLD all %": table["gld_all"],
+        "GLD FSM %": table["gld_fsm"],
+        "FSM gap (pts)": table["fsm_gap"],
+        "Target all %": table["target_all"],
+        "Target FSM %": table["target_fsm"],
+        "To gain (all)": table["to_gain_all"],
+        "To gain (FSM)": table["to_gain_fsm"],
+        f"Change since {academic_year(since)}": table["change_all"],
+        "Rank (all)": table["rank_all"],
+        "Quartile (all)": table["quartile_all"],
+        "Rank (FSM)": table["rank_fsm"],
+    })
+    return out

@@ -94,3 +94,43 @@ def test_la_survives_page_switch():
     app.switch_page("views/about.py").run()
     assert app.session_state["la"] == "E08000018"
     assert app.query_params["la"] == "E08000018"
+
+
+@pytest.mark.parametrize("peer_set", ["sn2025", "sn2021", "region"])
+def test_peers_page_for_each_set(peer_set):
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E08000018"
+    app.query_params["peers"] = peer_set
+    app.run()
+    app.switch_page("views/peers.py").run()
+    assert not app.exception, app.exception
+    assert app.session_state["peer_set"] == peer_set
+    assert "peer average" in page_text(app)
+
+
+def test_custom_peer_set_from_url():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E08000018"
+    app.query_params["peers"] = "custom"
+    app.query_params["with"] = "E08000025,E06000001,nonsense"
+    app.run()
+    app.switch_page("views/peers.py").run()
+    assert not app.exception
+    assert app.session_state["custom_peers"] == ["E08000025", "E06000001"]
+    assert "custom set of 2 LAs" in page_text(app)
+    assert any("Left out 1" in w.value for w in app.warning)
+
+
+def test_peers_for_la_without_2021_neighbours():
+    app = run_page("views/peers.py", "E06000063")  # Cumberland did not exist in April 2021
+    app.segmented_control(key="peer_set").set_value("sn2021").run()
+    assert not app.exception
+    assert "no neighbours in the 2021 set" in page_text(app)
+
+
+def test_overview_measures():
+    app = run_page("views/overview.py")
+    for measure in ["gld_fsm", "to_gain_all", "change_all"]:
+        app.selectbox(key="overview_measure").select(measure).run()
+        assert not app.exception
+        assert app.query_params["measure"] == measure

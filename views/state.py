@@ -14,6 +14,7 @@ SYNCED_KEY = "la_in_url"
 
 def _on_pick() -> None:
     st.session_state[LA_KEY] = st.session_state[PICKER_KEY]
+    st.session_state["la_just_picked"] = True
     st.session_state.pop("la_notice", None)
 
 
@@ -23,6 +24,8 @@ def la_picker() -> None:
     A code in the URL (a shared link, a reload) wins; otherwise the LA chosen earlier in this
     session is restored, because Streamlit clears query parameters when switching pages.
     """
+    # The picker's callback runs before this script: remember for this run only that it fired.
+    st.session_state["picked_now"] = st.session_state.pop("la_just_picked", False)
     try:
         codes, labels = picker_options()
     except DatabaseMissing as error:
@@ -67,6 +70,19 @@ def la_picker() -> None:
         del st.query_params[LA_KEY]
 
 
+def picked_this_run() -> bool:
+    """True on the run right after someone chose an LA in the picker."""
+    return bool(st.session_state.get("picked_now", False))
+
+
 def current_la() -> str | None:
     """The LA chosen in the picker (or from the URL), or None."""
     return st.session_state.get(LA_KEY)
+
+
+def open_profile(code: str) -> None:
+    """Make `code` the chosen LA and go to its profile (used by the map and the table)."""
+    st.session_state[LA_KEY] = code
+    st.session_state[SYNCED_KEY] = code
+    st.session_state.pop("la_notice", None)
+    st.switch_page("views/profile.py", query_params={LA_KEY: code})

@@ -52,3 +52,25 @@ def test_bad_code_shows_a_notice(server, page):
     page.goto(f"{server}/profile?la=NOT_A_CODE")
     page.get_by_text("is not a local authority code").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_peer_set_switch_updates_url(server, page, artifacts):
+    page.goto(f"{server}/peers?la=E08000018")
+    page.locator(f"{CHART} svg text", has_text="Rotherham beside statistical neighbours (May 2025)").first.wait_for(
+        timeout=90_000)
+    page.get_by_text("All LAs in the region", exact=True).click()
+    page.wait_for_url(re.compile(r"peers=region"), timeout=30_000)
+    page.locator(f"{CHART} svg text", has_text="Rotherham beside all LAs in the region").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(artifacts / "peers_region.png"))
+
+
+def test_overview_map_renders_and_picker_opens_profile(server, page, artifacts):
+    page.goto(f"{server}/")
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
+    page.locator('[data-testid="stDeckGlJsonChart"]').first.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "overview_map.png"))
+    choose_la(page, "Leeds")
+    page.wait_for_url(re.compile(r"/profile\?la=E08000035"), timeout=30_000)
+    wait_for_profile(page, "Leeds")

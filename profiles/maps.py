@@ -1,0 +1,176 @@
+"""pydeck choropleths of LAs and wards: no base map, nothing fetched, small payloads.
+
+Geometry comes from the GeoParquet files the build writes. LA outlines are simplified with
+`shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
+sent as built (further simplification damages small wards) with coordinates rounded to 5 decimal
+places (about 1 m), which keeps Kent's 265 wards well under 300 kB.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+import shapely
+import streamlit as st
+
+from profiles.db import DATA_DIR
+
+LA_SIMPLIFY_DEGREES = 0.004
+COORD_DECIMALS = 5
+LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
+LINE_METRES = 40
+OUTLINE = [90, 90, 90, 255]
+NO_DATA_COLOUR = [210, 210, 210, 200]
+PALETTES = {
+    # ColorBrewer sequential (the 7-class ramps without their two palest steps, so the lightest
+    # class still shows on a projector), colour-blind safe. Darker = more of the measure.
+    "blues": ["#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"],
+    "oranges": ["#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"],
+    "purples": ["#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"],
+    "greens": ["#c7e9c0", "#a1d99b", "#74c476", "#31a354", "#006d2c"],
+}
+
+
+class CompactDeck(pdk.Deck):
+    """A Deck whose JSON has no indentation: Streamlit sends `to_json()` as it is, and pydeck's
+    indented output is almost five times larger than the data it carries."""
+
+    def to_json(self) -> str:
+        return json.dumps(json.loads(super().to_json()), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Legend:
+    """Colour classes of a choropleth: (hex colour, label) pairs, and a title."""
+
+    title: str
+    entries: list[tuple[str, str]]
+
+
+def _hex_to_rgba(colour: str, alpha: int = 230) -> list[int]:
+    colour = colour.lstrip("#")
+    return [int(colour[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+def classify(values: pd.Series, palette: str, decimals: int = 1, classes: int = 5) -> tuple[list[list[int]], Legend]:
+    """Quantile classes (about equal numbers of areas per colour); missing values in grey.
+
+    Returns a colour per value and the legend (ranges rounded to `decimals`).
+    """
+    colours = PALETTES[palette]
+    present = values.dropna()
+    if present.empty:
+        return [NO_DATA_COLOUR] * len(values), Legend("", [("#d2d2d2", "no data")])
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, classes + 1)))
+    if len(edges) < 2:
+        edges = np.array([present.min(), present.max() + 1e-9])
+    index = np.clip(np.searchsorted(edges, values.fillna(np.nan), side="right") - 1, 0, len(edges) - 2)
+    step = max(1, (len(colours) - 1) // max(1, len(edges) - 2)) if len(edges) > 2 else 1
+    palette_for = [colours[min(len(colours) - 1, i * step)] for i in range(len(edges) - 1)]
+    rgba = [NO_DATA_COLOUR if pd.isna(v) else _hex_to_rgba(palette_for[i]) for v, i in zip(values, index)]
+    fmt = f"{{:.{decimals}f}}"
+    entries = [(palette_for[i], f"{fmt.format(edges[i])} to {fmt.format(edges[i + 1])}") for i in range(len(edges) - 1)]
+    if values.isna().any():
+        entries.append(("#d2d2d2", "no data"))
+    return rgba, Legend("", entries)
+
+
+def _rings(geometry, decimals: int = COORD_DECIMALS) -> list[list[list[list[float]]]]:
+    """Polygons of a (multi)polygon as lists of rings with rounded coordinates."""
+    polygons = list(geometry.geoms) if geometry.geom_type == "MultiPolygon" else [geometry]
+    out = []
+    for polygon in polygons:
+        rings = [polygon.exterior, *polygon.interiors]
+        out.append([[[round(x, decimals), round(y, decimals)] for x, y in ring.coords] for ring in rings])
+    return out
+
+
+@st.cache_resource(show_spinner=False)
+def la_shapes() -> pd.DataFrame:
+    """One row per polygon part of each LA: area_code, polygon (rings), simplified for a national view."""
+    frame = gpd.read_parquet(DATA_DIR / "la_boundaries.parquet")
+    simplified = shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES)
+    rows = [
+        {"area_code": code, "polygon": rings}
+        for code, geometry in zip(frame["area_code"], simplified)
+        for rings in _rings(geometry, LA_COORD_DECIMALS)
+    ]
+    return pd.DataFrame(rows)
+
+
+@st.cache_resource(show_spinner=False)
+def _ward_geometry() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(DATA_DIR / "ward_boundaries.parquet").set_index("ward_code")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def ward_shapes(ward_codes: tuple[str, ...]) -> pd.DataFrame:
+    """One row per polygon part of the given wards: ward_code, polygon (rings)."""
+    geometry = _ward_geometry()
+    present = [code for code in ward_codes if code in geometry.index]
+    return pd.DataFrame(
+        [{"ward_code": code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
+    )
+
+
+def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
+    """A view that fits the shapes (a simple bounding-box fit in Web Mercator)."""
+    xs = [x for polygon in shapes["polygon"] for x, _ in polygon[0]]
+    ys = [y for polygon in shapes["polygon"] for _, y in polygon[0]]
+    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
+    span = max(east - west, (north - south) * 1.6, 1e-3)
+    zoom = max(4.0, min(12.5, math.log2(360 / span) + 0.25))
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0)
+
+
+def choropleth(shapes: pd.DataFrame, tooltip_html: str, layer_id: str, highlight_key: str | None = None,
+               highlighted: set[str] | None = None) -> pdk.Deck:
+    """A pydeck Deck with one pickable polygon layer and no base map.
+
+    `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`.
+    """
+    data = shapes.copy()
+    if highlight_key and highlighted:
+        data["line"] = [[17, 24, 39, 255] if key in highlighted else OUTLINE for key in data[highlight_key]]
+        data["line_width"] = [LINE_METRES * 4 if key in highlighted else LINE_METRES for key in data[highlight_key]]
+    else:
+        data["line"] = [OUTLINE] * len(data)
+        data["line_width"] = [LINE_METRES] * len(data)
+    # pydeck reads plain strings as accessor expressions, so widths are given in metres with a
+    # one-pixel minimum rather than as `line_width_units="pixels"`.
+    layer = pdk.Layer(
+        "PolygonLayer", data=data, id=layer_id, get_polygon="polygon", get_fill_color="fill",
+        get_line_color="line", get_line_width="line_width", line_width_min_pixels=1, stroked=True,
+        filled=True, pickable=True, auto_highlight=True,
+    )
+    return CompactDeck(
+        layers=[layer], initial_view_state=view_for(shapes), map_provider=None, map_style=None,
+        tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
+    )
+
+
+def legend_html(legend: Legend, title: str) -> str:
+    """A small HTML legend (colour swatches with ranges) to show beside a map."""
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin-right:14px;font-size:15px">'
+        f'<span style="width:22px;height:16px;background:{colour};border:1px solid #666;margin-right:6px;'
+        f'display:inline-block"></span>{label}</span>'
+        for colour, label in legend.entries
+    )
+    return f'<div role="img" aria-label="Legend: {title}"><strong>{title}</strong><br/>{items}</div>'
+
+
+def payload_bytes(deck: pdk.Deck) -> int:
+    """Size of the JSON a deck sends to the browser."""
+    return len(deck.to_json().encode())
+
+
+def records_json(frame: pd.DataFrame) -> str:
+    """JSON of a frame, for tests and downloads."""
+    return json.dumps(frame.to_dict(orient="records"))

@@ -1,0 +1,67 @@
+"""Peer queries on the built database: sets, means excluding missing values, ranks and quartiles."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from profiles.maps import classify
+from profiles.peers import comparison, doing_better_for_fsm, la_latest, parse_custom, peer_codes
+
+ROTHERHAM = "E08000018"
+
+
+def test_sn2025_neighbours_nearest_first(db):
+    codes, text = peer_codes(ROTHERHAM, "sn2025", [])
+    expected = [r[0] for r in db.execute(
+        "SELECT neighbour_code FROM statistical_neighbours WHERE area_code=? AND sn_set='2025' ORDER BY neighbour_rank",
+        [ROTHERHAM]).fetchall()]
+    assert codes == expected and len(codes) == 10
+    assert "nearest first" in text
+
+
+def test_peer_mean_is_simple_mean_excluding_missing(db):
+    codes, _ = peer_codes("E09000012", "region", [])  # Hackney's region includes City of London (FSM missing)
+    rows, means = comparison("E09000012", codes, 2025, 2022)
+    values = [r[0] for r in db.execute(
+        "SELECT pct FROM gld WHERE year=2025 AND pupil_group='fsm' AND list_contains(?, area_code)", [codes]).fetchall()]
+    present = [v for v in values if v is not None]
+    assert means["gld_fsm"] == (round(sum(present) / len(present), 1), len(present))
+
+
+def test_ranks_and_quartiles_cover_all_las():
+    table = la_latest(2025, 2022)
+    assert len(table) == 153
+    assert table["rank_all"].min() == 1 and table["rank_all"].max() <= 153
+    top = table.sort_values("gld_all", ascending=False).iloc[0]
+    assert top["rank_all"] == 1 and top["quartile_all"] == 1
+    # Tiny LAs are ranked but flagged.
+    flagged = set(table.loc[table["tiny"], "name"])
+    assert {"City of London", "Isles of Scilly"} <= flagged
+
+
+def test_custom_set_accepts_only_la_codes():
+    codes, rejected = parse_custom("E08000025, e06000001,,E92000001,'; drop table gld")
+    assert codes == ["E08000025", "E06000001"]
+    assert rejected == ["E92000001", "';", "drop", "table", "gld"]  # England is not an LA
+
+
+def test_doing_better_for_fsm_is_sorted_and_positive():
+    codes, _ = peer_codes(ROTHERHAM, "sn2025", [])
+    better = doing_better_for_fsm(ROTHERHAM, codes, 2025, 2022)
+    assert not better.empty
+    assert (better["ahead_by"] > 0).all()
+    assert list(better["ahead_by"]) == sorted(better["ahead_by"], reverse=True)
+
+
+def test_quantile_classes_on_a_tiny_fixture():
+    colours, legend = classify(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, None]), "blues", classes=4)
+    assert colours[-1][:3] == [210, 210, 210]  # missing: grey
+    assert colours[0] != colours[4]
+    assert legend.entries[0][1] == "1.0 to 2.0" and legend.entries[-1][1] == "no data"
+
+
+@pytest.mark.parametrize("peer_set", ["sn2021"])
+def test_cumberland_has_no_2021_neighbours(peer_set):
+    codes, text = peer_codes("E06000063", peer_set, [])
+    assert codes == [] and "did not exist" in text
