@@ -14,15 +14,32 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 SWITCH_LAS = [
-    "Birmingham", "Rotherham", "Kent", "Manchester", "Cornwall", "Leeds", "Hackney", "Norfolk", "Bradford",
-    "Westminster", "Cumberland", "Lancashire", "Bristol", "Luton", "Isles of Scilly", "City of London",
-    "Barnsley", "Surrey", "Newham", "York",
+    "Birmingham",
+    "Rotherham",
+    "Kent",
+    "Manchester",
+    "Cornwall",
+    "Leeds",
+    "Hackney",
+    "Norfolk",
+    "Bradford",
+    "Westminster",
+    "Cumberland",
+    "Lancashire",
+    "Bristol",
+    "Luton",
+    "Isles of Scilly",
+    "City of London",
+    "Barnsley",
+    "Surrey",
+    "Newham",
+    "York",
 ]
 
 
@@ -39,14 +56,30 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure_switches(names: list[str]) -> list[float]:
-    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port
     from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         time.sleep(3)
@@ -66,7 +99,10 @@ def measure_switches(names: list[str]) -> list[float]:
                 option.click()
                 page.wait_for_function(
                     "name => [...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg text')]"
-                    ".some(t => t.textContent.startsWith(name + ':'))", arg=shown, timeout=30_000)
+                    ".some(t => t.textContent.startsWith(name + ':'))",
+                    arg=shown,
+                    timeout=30_000,
+                )
                 page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
                 return time.perf_counter() - started
 
@@ -84,14 +120,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--skip-build", action="store_true", help="do not time the full build")
     args = parser.parse_args(argv)
-    results: dict = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    results: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds")}
     if not args.skip_build:
         results["full_build_s"] = round(timed([sys.executable, "-m", "etl", "--force"]), 2)
     results["skipped_rebuild_s"] = round(timed([sys.executable, "-m", "etl"]), 2)
     switches = measure_switches(SWITCH_LAS)
     results["profile_switch"] = {
-        "n": len(switches), "p50_s": round(statistics.median(switches), 3),
-        "p95_s": round(percentile(switches, 0.95), 3), "max_s": round(max(switches), 3),
+        "n": len(switches),
+        "p50_s": round(statistics.median(switches), 3),
+        "p95_s": round(percentile(switches, 0.95), 3),
+        "max_s": round(max(switches), 3),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench_{datetime.now():%Y%m%d_%H%M%S}.json"

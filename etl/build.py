@@ -153,10 +153,16 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     sources = pd.DataFrame(
         [
             {
-                "path": entry.path, "title": entry.title, "publisher": entry.publisher,
-                "repository": entry.origin.get("repository"), "origin_path": entry.origin.get("path"),
-                "commit": str(entry.origin.get("commit")), "licence": entry.licence,
-                "retrieved": str(entry.retrieved), "sha256": entry.sha256, "changes": entry.changes,
+                "path": entry.path,
+                "title": entry.title,
+                "publisher": entry.publisher,
+                "repository": entry.origin.get("repository"),
+                "origin_path": entry.origin.get("path"),
+                "commit": str(entry.origin.get("commit")),
+                "licence": entry.licence,
+                "retrieved": str(entry.retrieved),
+                "sha256": entry.sha256,
+                "changes": entry.changes,
             }
             for entry in register
         ]

@@ -38,7 +38,9 @@ TARGET_UPLIFT = 9.0
 DERIVED_BASIS = "derived: 2023/24 + 9.0 pp"
 TARGET_BASE_YEAR = 2024
 ENGLAND_AMBITION = 75.0
-ENGLAND_AMBITION_SOURCE = "Giving every child the best start in life (HM Government, July 2025): national ambition 75% by 2028"
+ENGLAND_AMBITION_SOURCE = (
+    "Giving every child the best start in life (HM Government, July 2025): national ambition 75% by 2028"
+)
 
 
 def current_areas_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -103,13 +105,15 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
         sheet["source_code"] = sheet["source_code"].astype(str).str.strip().replace({"E0600003": "E06000039"})
     iod19 = imd19.merge(idaci19, on="source_code", how="outer")
     iod19 = iod19[iod19["source_code"].str.match(r"E0[6-9]|E10")]
-    iod19["area_code"] = resolver.map_ons(iod19["source_code"], readers.IOD2019_UPPER_FILE,
-                                           "Upper Tier Local Authority District code (2019)")
+    iod19["area_code"] = resolver.map_ons(
+        iod19["source_code"], readers.IOD2019_UPPER_FILE, "Upper Tier Local Authority District code (2019)"
+    )
     iod19 = current_areas_only(iod19)
     iod25 = readers.read_iod2025_upper(raw_dir)
     iod25 = iod25[iod25["source_code"].str.match(r"E0[6-9]|E10")]
-    iod25["area_code"] = resolver.map_ons(iod25["source_code"], readers.IOD2025_UPPER_FILE,
-                                           "Upper Tier Local Authority District code (2024)")
+    iod25["area_code"] = resolver.map_ons(
+        iod25["source_code"], readers.IOD2025_UPPER_FILE, "Upper Tier Local Authority District code (2024)"
+    )
 
     def shape(frame: pd.DataFrame, edition: str, has_idaci: bool) -> pd.DataFrame:
         out = pd.DataFrame(
@@ -119,19 +123,25 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
                 "imd_avg_rank": frame["IMD - Average rank"].astype(float).to_numpy(),
                 "imd_avg_score": frame["IMD - Average score"].astype(float).to_numpy(),
                 "imd_rank_of_avg_score": frame["IMD - Rank of average score"].astype(float).to_numpy(),
-                "imd_prop_lsoas_most_deprived_10pct": frame[
-                    "IMD - Proportion of LSOAs in most deprived 10% nationally"].astype(float).to_numpy(),
+                "imd_prop_lsoas_most_deprived_10pct": frame["IMD - Proportion of LSOAs in most deprived 10% nationally"]
+                .astype(float)
+                .to_numpy(),
             }
         )
         if has_idaci:
             out["idaci_avg_rank"] = frame["IDACI - Average rank"].astype(float).to_numpy()
             out["idaci_avg_score"] = frame["IDACI - Average score"].astype(float).to_numpy()
             out["idaci_rank_of_avg_score"] = frame["IDACI - Rank of average score"].astype(float).to_numpy()
-            out["idaci_prop_lsoas_most_deprived_10pct"] = frame[
-                "IDACI - Proportion  of LSOAs in most deprived 10% nationally"].astype(float).to_numpy()
+            out["idaci_prop_lsoas_most_deprived_10pct"] = (
+                frame["IDACI - Proportion  of LSOAs in most deprived 10% nationally"].astype(float).to_numpy()
+            )
         else:
-            for column in ("idaci_avg_rank", "idaci_avg_score", "idaci_rank_of_avg_score",
-                           "idaci_prop_lsoas_most_deprived_10pct"):
+            for column in (
+                "idaci_avg_rank",
+                "idaci_avg_score",
+                "idaci_rank_of_avg_score",
+                "idaci_prop_lsoas_most_deprived_10pct",
+            ):
                 out[column] = np.nan
         return out
 
@@ -153,8 +163,9 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         la_codes: the 153 current LA codes.
         published: area_code, pupil_group ('all' | 'fsm'), target, source.
     """
-    base = gld[gld["year"] == TARGET_BASE_YEAR].pivot_table(index="area_code", columns="pupil_group",
-                                                            values="pct", aggfunc="first")
+    base = gld[gld["year"] == TARGET_BASE_YEAR].pivot_table(
+        index="area_code", columns="pupil_group", values="pct", aggfunc="first"
+    )
     rows = []
     for code in la_codes:
         row = {"area_code": code}
@@ -171,14 +182,21 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         if entry.area_code not in set(la_codes) and entry.area_code != ENGLAND_CODE:
             raise BuildError(f"data/published_targets.csv: unknown area_code {entry.area_code!r}")
         if entry.pupil_group not in ("all", "fsm"):
-            raise BuildError(f"data/published_targets.csv: pupil_group must be 'all' or 'fsm', found {entry.pupil_group!r}")
+            raise BuildError(
+                f"data/published_targets.csv: pupil_group must be 'all' or 'fsm', found {entry.pupil_group!r}"
+            )
         mask = targets["area_code"] == entry.area_code
         targets.loc[mask, f"target_{entry.pupil_group}"] = float(entry.target)
         targets.loc[mask, f"basis_{entry.pupil_group}"] = "published"
         targets.loc[mask, f"source_{entry.pupil_group}"] = entry.source
     england = {
-        "area_code": ENGLAND_CODE, "target_all": ENGLAND_AMBITION, "basis_all": "published",
-        "source_all": ENGLAND_AMBITION_SOURCE, "target_fsm": np.nan, "basis_fsm": "not derivable", "source_fsm": None,
+        "area_code": ENGLAND_CODE,
+        "target_all": ENGLAND_AMBITION,
+        "basis_all": "published",
+        "source_all": ENGLAND_AMBITION_SOURCE,
+        "target_fsm": np.nan,
+        "basis_fsm": "not derivable",
+        "source_fsm": None,
     }
     targets = pd.concat([pd.DataFrame([england]), targets], ignore_index=True)
     targets["basis"] = np.where(targets["basis_all"] == targets["basis_fsm"], targets["basis_all"], "mixed")
@@ -186,8 +204,19 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         lambda r: "; ".join(dict.fromkeys(s for s in r if isinstance(s, str))) or None, axis=1
     )
     targets["source"] = sources
-    return targets[["area_code", "target_all", "target_fsm", "basis", "basis_all", "basis_fsm", "source",
-                    "source_all", "source_fsm"]]
+    return targets[
+        [
+            "area_code",
+            "target_all",
+            "target_fsm",
+            "basis",
+            "basis_all",
+            "basis_fsm",
+            "source",
+            "source_all",
+            "source_fsm",
+        ]
+    ]
 
 
 def read_published_targets(path: Path) -> pd.DataFrame:

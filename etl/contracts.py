@@ -39,70 +39,152 @@ PUPIL_GROUPS = ("all", "fsm", "non_fsm")
 TARGET_BASES = ("published", "derived: 2023/24 + 9.0 pp", "not derivable")
 
 CONTRACTS: tuple[TableContract, ...] = (
-    TableContract("areas", ("area_code",), ("name", "level", "la_number"),
-                  {"level": ("england", "region", "la")}, min_rows=163),
-    TableContract("area_code_history", ("old_code", "current_code"), ("year", "change", "note"),
-                  {"change": ("code change", "reorganisation")}),
-    TableContract("gld", ("area_code", "year", "pupil_group"), ("pct", "framework", "source"),
-                  {"pupil_group": PUPIL_GROUPS, "framework": ("2013-2019", "2022 onwards")},
-                  {"pct": (0, 100), "year": (2013, 2100), "children": (0, 1_000_000), "achieved": (0, 1_000_000)},
-                  min_rows=3000),
-    TableContract("gld_former_las", ("area_code", "year", "pupil_group"), ("pct", "name"),
-                  {"pupil_group": PUPIL_GROUPS}, {"pct": (0, 100)}),
-    TableContract("targets_2028", ("area_code",), ("basis", "basis_all", "basis_fsm"),
-                  {"basis_all": TARGET_BASES, "basis_fsm": TARGET_BASES, "basis": (*TARGET_BASES, "mixed")},
-                  {"target_all": (0, 100), "target_fsm": (0, 100)}, min_rows=154),
-    TableContract("statistical_neighbours", ("area_code", "sn_set", "neighbour_rank"),
-                  ("neighbour_code", "closeness"), {"sn_set": ("2025", "2021")}, {"neighbour_rank": (1, 10)},
-                  min_rows=1500),
-    TableContract("fsm_eligibility", ("area_code", "year"), (), {}, {"pct_primary_fsm": (0, 100),
-                                                                     "pct_secondary_fsm": (0, 100)}, 1000),
+    TableContract(
+        "areas", ("area_code",), ("name", "level", "la_number"), {"level": ("england", "region", "la")}, min_rows=163
+    ),
+    TableContract(
+        "area_code_history",
+        ("old_code", "current_code"),
+        ("year", "change", "note"),
+        {"change": ("code change", "reorganisation")},
+    ),
+    TableContract(
+        "gld",
+        ("area_code", "year", "pupil_group"),
+        ("pct", "framework", "source"),
+        {"pupil_group": PUPIL_GROUPS, "framework": ("2013-2019", "2022 onwards")},
+        {"pct": (0, 100), "year": (2013, 2100), "children": (0, 1_000_000), "achieved": (0, 1_000_000)},
+        min_rows=3000,
+    ),
+    TableContract(
+        "gld_former_las",
+        ("area_code", "year", "pupil_group"),
+        ("pct", "name"),
+        {"pupil_group": PUPIL_GROUPS},
+        {"pct": (0, 100)},
+    ),
+    TableContract(
+        "targets_2028",
+        ("area_code",),
+        ("basis", "basis_all", "basis_fsm"),
+        {"basis_all": TARGET_BASES, "basis_fsm": TARGET_BASES, "basis": (*TARGET_BASES, "mixed")},
+        {"target_all": (0, 100), "target_fsm": (0, 100)},
+        min_rows=154,
+    ),
+    TableContract(
+        "statistical_neighbours",
+        ("area_code", "sn_set", "neighbour_rank"),
+        ("neighbour_code", "closeness"),
+        {"sn_set": ("2025", "2021")},
+        {"neighbour_rank": (1, 10)},
+        min_rows=1500,
+    ),
+    TableContract(
+        "fsm_eligibility",
+        ("area_code", "year"),
+        (),
+        {},
+        {"pct_primary_fsm": (0, 100), "pct_secondary_fsm": (0, 100)},
+        1000,
+    ),
     TableContract("context_measures", ("area_code", "year", "measure"), ("label", "unit", "value"), min_rows=1000),
-    TableContract("deprivation_la", ("area_code", "edition"), ("imd_avg_rank",),
-                  {"edition": ("IoD2019", "IoD2025")}, {"imd_prop_lsoas_most_deprived_10pct": (0, 1)}, 290),
-    TableContract("cohort_estimates", ("area_code", "year", "pupil_group"), ("children", "counts_basis"),
-                  {"pupil_group": PUPIL_GROUPS}, {"children": (0, 1_000_000)}, 400),
-    TableContract("wards", ("ward_code",), ("ward_name", "lad_code", "area_code", "method"),
-                  {"method": ("lsoa_point", "area_weighted")},
-                  {"imd_decile": (1, 10), "idaci_decile": (1, 10), "pct_lsoas_imd_decile1": (0, 100),
-                   "pct_children_idaci_decile1": (0, 100)}, 6000),
+    TableContract(
+        "deprivation_la",
+        ("area_code", "edition"),
+        ("imd_avg_rank",),
+        {"edition": ("IoD2019", "IoD2025")},
+        {"imd_prop_lsoas_most_deprived_10pct": (0, 1)},
+        290,
+    ),
+    TableContract(
+        "cohort_estimates",
+        ("area_code", "year", "pupil_group"),
+        ("children", "counts_basis"),
+        {"pupil_group": PUPIL_GROUPS},
+        {"children": (0, 1_000_000)},
+        400,
+    ),
+    TableContract(
+        "wards",
+        ("ward_code",),
+        ("ward_name", "lad_code", "area_code", "method"),
+        {"method": ("lsoa_point", "area_weighted")},
+        {
+            "imd_decile": (1, 10),
+            "idaci_decile": (1, 10),
+            "pct_lsoas_imd_decile1": (0, 100),
+            "pct_children_idaci_decile1": (0, 100),
+        },
+        6000,
+    ),
     TableContract("sources", ("path",), ("title", "publisher", "licence", "sha256")),
 )
 
 RULES: tuple[Rule, ...] = (
-    Rule("areas", "exactly 153 LAs, 9 regions and England",
-         "SELECT level || ': ' || n FROM (SELECT level, count(*) n FROM areas GROUP BY level) "
-         "WHERE (level='la' AND n<>153) OR (level='region' AND n<>9) OR (level='england' AND n<>1)"),
-    Rule("gld", "every area_code is a known area",
-         "SELECT DISTINCT g.area_code FROM gld g LEFT JOIN areas a USING (area_code) WHERE a.area_code IS NULL"),
-    Rule("gld", "153 LAs with all-pupil GLD in each of 2023–2025",
-         "SELECT y.year || ': ' || count(g.area_code) FROM (SELECT unnest([2023, 2024, 2025]) AS year) y "
-         "LEFT JOIN gld g ON g.year = y.year AND g.pupil_group = 'all' AND g.pct IS NOT NULL "
-         "AND g.area_code IN (SELECT area_code FROM areas WHERE level = 'la') GROUP BY y.year "
-         "HAVING count(g.area_code) <> 153"),
-    Rule("gld", "no LA has values for years before it existed",
-         "SELECT g.area_code || ' ' || g.year FROM gld g JOIN areas a USING (area_code) "
-         "WHERE a.first_year IS NOT NULL AND g.year < a.first_year"),
+    Rule(
+        "areas",
+        "exactly 153 LAs, 9 regions and England",
+        "SELECT level || ': ' || n FROM (SELECT level, count(*) n FROM areas GROUP BY level) "
+        "WHERE (level='la' AND n<>153) OR (level='region' AND n<>9) OR (level='england' AND n<>1)",
+    ),
+    Rule(
+        "gld",
+        "every area_code is a known area",
+        "SELECT DISTINCT g.area_code FROM gld g LEFT JOIN areas a USING (area_code) WHERE a.area_code IS NULL",
+    ),
+    Rule(
+        "gld",
+        "153 LAs with all-pupil GLD in each of 2023–2025",
+        "SELECT y.year || ': ' || count(g.area_code) FROM (SELECT unnest([2023, 2024, 2025]) AS year) y "
+        "LEFT JOIN gld g ON g.year = y.year AND g.pupil_group = 'all' AND g.pct IS NOT NULL "
+        "AND g.area_code IN (SELECT area_code FROM areas WHERE level = 'la') GROUP BY y.year "
+        "HAVING count(g.area_code) <> 153",
+    ),
+    Rule(
+        "gld",
+        "no LA has values for years before it existed",
+        "SELECT g.area_code || ' ' || g.year FROM gld g JOIN areas a USING (area_code) "
+        "WHERE a.first_year IS NOT NULL AND g.year < a.first_year",
+    ),
     Rule("gld", "no year 2020 or 2021 (no assessment)", "SELECT area_code FROM gld WHERE year IN (2020, 2021)"),
-    Rule("gld", "achieved never exceeds children",
-         "SELECT area_code || ' ' || year FROM gld WHERE achieved > children"),
-    Rule("gld", "estimated counts only where none are published, and labelled",
-         "SELECT area_code || ' ' || year FROM gld WHERE children IS NOT NULL AND counts_basis IS NULL"),
-    Rule("targets_2028", "every LA and England has a row",
-         "SELECT a.area_code FROM areas a LEFT JOIN targets_2028 t USING (area_code) "
-         "WHERE a.level IN ('la', 'england') AND t.area_code IS NULL"),
-    Rule("statistical_neighbours", "every LA has 10 neighbours in the 2025 set",
-         "SELECT a.area_code FROM areas a LEFT JOIN statistical_neighbours s ON s.area_code = a.area_code "
-         "AND s.sn_set = '2025' WHERE a.level = 'la' GROUP BY a.area_code HAVING count(s.neighbour_code) <> 10"),
-    Rule("statistical_neighbours", "2025 neighbours are current LAs",
-         "SELECT s.neighbour_code FROM statistical_neighbours s LEFT JOIN areas a ON a.area_code = s.neighbour_code "
-         "WHERE s.sn_set = '2025' AND a.area_code IS NULL"),
-    Rule("wards", "every ward is mapped to one of the 153 LAs",
-         "SELECT w.ward_code FROM wards w LEFT JOIN areas a ON a.area_code = w.area_code AND a.level = 'la' "
-         "WHERE a.area_code IS NULL"),
-    Rule("deprivation_la", "IoD2025 covers all 153 LAs",
-         "SELECT a.area_code FROM areas a LEFT JOIN deprivation_la d ON d.area_code = a.area_code "
-         "AND d.edition = 'IoD2025' WHERE a.level = 'la' AND d.area_code IS NULL"),
+    Rule(
+        "gld", "achieved never exceeds children", "SELECT area_code || ' ' || year FROM gld WHERE achieved > children"
+    ),
+    Rule(
+        "gld",
+        "estimated counts only where none are published, and labelled",
+        "SELECT area_code || ' ' || year FROM gld WHERE children IS NOT NULL AND counts_basis IS NULL",
+    ),
+    Rule(
+        "targets_2028",
+        "every LA and England has a row",
+        "SELECT a.area_code FROM areas a LEFT JOIN targets_2028 t USING (area_code) "
+        "WHERE a.level IN ('la', 'england') AND t.area_code IS NULL",
+    ),
+    Rule(
+        "statistical_neighbours",
+        "every LA has 10 neighbours in the 2025 set",
+        "SELECT a.area_code FROM areas a LEFT JOIN statistical_neighbours s ON s.area_code = a.area_code "
+        "AND s.sn_set = '2025' WHERE a.level = 'la' GROUP BY a.area_code HAVING count(s.neighbour_code) <> 10",
+    ),
+    Rule(
+        "statistical_neighbours",
+        "2025 neighbours are current LAs",
+        "SELECT s.neighbour_code FROM statistical_neighbours s LEFT JOIN areas a ON a.area_code = s.neighbour_code "
+        "WHERE s.sn_set = '2025' AND a.area_code IS NULL",
+    ),
+    Rule(
+        "wards",
+        "every ward is mapped to one of the 153 LAs",
+        "SELECT w.ward_code FROM wards w LEFT JOIN areas a ON a.area_code = w.area_code AND a.level = 'la' "
+        "WHERE a.area_code IS NULL",
+    ),
+    Rule(
+        "deprivation_la",
+        "IoD2025 covers all 153 LAs",
+        "SELECT a.area_code FROM areas a LEFT JOIN deprivation_la d ON d.area_code = a.area_code "
+        "AND d.edition = 'IoD2025' WHERE a.level = 'la' AND d.area_code IS NULL",
+    ),
 )
 
 
@@ -113,9 +195,7 @@ def _fail(table: str, rule: str, count: int, example: object) -> BuildError:
 def check_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> None:
     """Check one table's declared contract; raise BuildError on the first broken rule."""
     table = contract.table
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-    ).fetchone()[0]
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]
     if not exists:
         raise _fail(table, "table exists", 1, table)
     columns = {row[0] for row in con.execute(f'DESCRIBE "{table}"').fetchall()}
@@ -140,7 +220,8 @@ def check_table(con: duckdb.DuckDBPyConnection, contract: TableContract) -> None
     for column, values in contract.accepted.items():
         offenders = con.execute(
             f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL '
-            f'AND NOT list_contains(?, "{column}")', [list(values)]
+            f'AND NOT list_contains(?, "{column}")',
+            [list(values)],
         ).fetchall()
         if offenders:
             raise _fail(table, f"{column} in {list(values)}", len(offenders), offenders[0][0])

@@ -294,8 +294,9 @@ def stage_population(population: pd.DataFrame, ctyua: pd.DataFrame, resolver: Ar
         example = english.loc[unknown, "code"].iloc[0]
         raise BuildError(f"data/raw/{file}: column 'code' has a district not in the May 2024 lookup: {example!r}")
     english = english.assign(area_code=resolver.map_ons(english["code"].map(lad_to_la), file, "code"))
-    long = english.melt(id_vars=["area_code"], value_vars=[str(a) for a in range(6)], var_name="age",
-                        value_name="population")
+    long = english.melt(
+        id_vars=["area_code"], value_vars=[str(a) for a in range(6)], var_name="age", value_name="population"
+    )
     long["age"] = long["age"].astype(int)
     by_la = long.groupby(["area_code", "age"], as_index=False)["population"].sum()
     england = by_la.groupby("age", as_index=False)["population"].sum().assign(area_code=ENGLAND_CODE)
@@ -334,8 +335,8 @@ def estimate_cohorts(
         pop = population[population["age"] == age][["area_code", "population"]]
         frame = pop.merge(share_2022, on="area_code", how="left")
         rate_year = min(year, latest_fsm_year)
-        rate_now = frame["area_code"].map(lambda code: fsm_rate.get((code, rate_year), np.nan))
-        rate_2022 = frame["area_code"].map(lambda code: fsm_rate.get((code, 2022), np.nan))
+        rate_now = pd.Series([fsm_rate.get((code, rate_year), np.nan) for code in frame["area_code"]])
+        rate_2022 = pd.Series([fsm_rate.get((code, 2022), np.nan) for code in frame["area_code"]])
         england_rate_2022 = fsm_rate.get((ENGLAND_CODE, 2022), np.nan)
         own = frame["fsm_share_2022"] * rate_now / rate_2022
         fallback = england_share * rate_now / england_rate_2022
@@ -348,11 +349,23 @@ def estimate_cohorts(
         for group, children, basis in (
             ("all", frame["population"], basis_all),
             ("fsm", frame["fsm_children"], basis_fsm),
-            ("non_fsm", frame["population"] - frame["fsm_children"],
-             f"estimated: ONS mid-2023 population aged {age} minus the FSM estimate"),
+            (
+                "non_fsm",
+                frame["population"] - frame["fsm_children"],
+                f"estimated: ONS mid-2023 population aged {age} minus the FSM estimate",
+            ),
         ):
-            rows.append(pd.DataFrame({"area_code": frame["area_code"], "year": year, "pupil_group": group,
-                                      "children": children, "counts_basis": basis}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "area_code": frame["area_code"],
+                        "year": year,
+                        "pupil_group": group,
+                        "children": children,
+                        "counts_basis": basis,
+                    }
+                )
+            )
     # No estimate where the LA's FSM rate is suppressed (e.g. Isles of Scilly): better none than a guess.
     estimates = pd.concat(rows, ignore_index=True).dropna(subset=["children"])
     # Regions: the sum of their LAs.
@@ -400,8 +413,9 @@ def split_former(gld: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, 
     return gld[~is_former].reset_index(drop=True), gld[is_former].reset_index(drop=True)
 
 
-def build_gld(raw_dir: Path, resolver: AreaResolver, areas: pd.DataFrame, primary_fsm: pd.DataFrame,
-              lait: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def build_gld(
+    raw_dir: Path, resolver: AreaResolver, areas: pd.DataFrame, primary_fsm: pd.DataFrame, lait: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Build the `gld`, `gld_former_las` and `cohort_estimates` tables from every GLD source.
 
     Returns:

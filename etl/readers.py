@@ -179,8 +179,15 @@ def read_las(raw_dir: Path) -> pd.DataFrame:
 def read_aps(raw_dir: Path) -> pd.DataFrame:
     """Read the 2013–2019 GLD file (all pupils, with published counts), gender = Total only."""
     columns = [
-        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
-        "gender", "number_of_children", "gld_number", "gld_percent",
+        "time_period",
+        "geographic_level",
+        "region_code",
+        "old_la_code",
+        "new_la_code",
+        "gender",
+        "number_of_children",
+        "gld_number",
+        "gld_percent",
     ]
     frame = _read_csv(raw_dir, APS_FILE, columns)
     frame = frame[frame["gender"].str.strip() == "Total"].copy()
@@ -196,8 +203,17 @@ def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
     """Read the official 2021/22 headline measures (LA, region, England) for total and FSM rows."""
     file = EES_2022_FILE
     columns = [
-        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
-        "characteristic", "characteristic_type", "gender", "children_number", "gld_number", "gld_percentage",
+        "time_period",
+        "geographic_level",
+        "region_code",
+        "old_la_code",
+        "new_la_code",
+        "characteristic",
+        "characteristic_type",
+        "gender",
+        "children_number",
+        "gld_number",
+        "gld_percentage",
     ]
     frame = _read_csv(raw_dir, file, columns)
     frame = frame[
@@ -236,8 +252,14 @@ def read_fsm_cohorts(raw_dir: Path) -> pd.DataFrame:
     """Read the 2013–2019 cohort sizes by FSM group (from the communication and language rows)."""
     file = FSM_COHORT_FILE
     columns = [
-        "time_period", "geographic_level", "region_code", "old_la_code", "new_la_code",
-        "fsm", "area_of_learning", "number_of_pupils",
+        "time_period",
+        "geographic_level",
+        "region_code",
+        "old_la_code",
+        "new_la_code",
+        "fsm",
+        "area_of_learning",
+        "number_of_pupils",
     ]
     frame = _read_excel(raw_dir, file, columns, dtype=str)
     # Every child is assessed in every area of learning, so one area gives the cohort.
@@ -265,8 +287,11 @@ def read_districts_2019(raw_dir: Path) -> pd.DataFrame:
 
 def read_ward_hierarchy(raw_dir: Path) -> pd.DataFrame:
     """Read DfE's ward → district → LA hierarchy (used for 2019 district → LA)."""
-    return _read_csv(raw_dir, WARD_HIERARCHY_FILE, ["lad_code", "new_la_code", "first_available_year_included",
-                                                    "most_recent_year_included"])
+    return _read_csv(
+        raw_dir,
+        WARD_HIERARCHY_FILE,
+        ["lad_code", "new_la_code", "first_available_year_included", "most_recent_year_included"],
+    )
 
 
 def read_population(raw_dir: Path) -> pd.DataFrame:
@@ -322,11 +347,17 @@ def read_iod2019_upper(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     file = IOD2019_UPPER_FILE
     code = "Upper Tier Local Authority District code (2019)"
     imd_columns = [
-        code, "IMD - Average rank", "IMD - Average score", "IMD - Rank of average score",
+        code,
+        "IMD - Average rank",
+        "IMD - Average score",
+        "IMD - Rank of average score",
         "IMD - Proportion of LSOAs in most deprived 10% nationally",
     ]
     idaci_columns = [
-        code, "IDACI - Average rank", "IDACI - Average score", "IDACI - Rank of average score",
+        code,
+        "IDACI - Average rank",
+        "IDACI - Average score",
+        "IDACI - Rank of average score",
         "IDACI - Proportion  of LSOAs in most deprived 10% nationally",
     ]
     imd = _read_excel(raw_dir, file, imd_columns, sheet_name="IMD").rename(columns={code: "source_code"})
@@ -339,7 +370,10 @@ def read_iod2025_upper(raw_dir: Path) -> pd.DataFrame:
     file = IOD2025_UPPER_FILE
     code = "Upper Tier Local Authority District code (2024)"
     columns = [
-        code, "IMD - Average rank", "IMD - Average score", "IMD - Rank of average score",
+        code,
+        "IMD - Average rank",
+        "IMD - Average score",
+        "IMD - Rank of average score",
         "IMD - Proportion of LSOAs in most deprived 10% nationally",
     ]
     frame = _read_csv(raw_dir, file, columns)

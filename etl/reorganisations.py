@@ -37,17 +37,46 @@ class FormerLA:
 
 
 FORMER_LAS: tuple[FormerLA, ...] = (
-    FormerLA("835", "E10000009", "Dorset (county, before April 2019)", 2018,
-             ("E06000059", "E06000058"),
-             "Split in April 2019: most of it became Dorset; Christchurch joined BCP."),
-    FormerLA("836", "E06000029", "Poole", 2018, ("E06000058",),
-             "Merged into Bournemouth, Christchurch and Poole in April 2019."),
-    FormerLA("837", "E06000028", "Bournemouth", 2018, ("E06000058",),
-             "Merged into Bournemouth, Christchurch and Poole in April 2019."),
-    FormerLA("928", "E10000021", "Northamptonshire", 2019, ("E06000061", "E06000062"),
-             "Split into North and West Northamptonshire in April 2021."),
-    FormerLA("909", "E10000006", "Cumbria", 2022, ("E06000063", "E06000064"),
-             "Split into Cumberland and Westmorland and Furness in April 2023."),
+    FormerLA(
+        "835",
+        "E10000009",
+        "Dorset (county, before April 2019)",
+        2018,
+        ("E06000059", "E06000058"),
+        "Split in April 2019: most of it became Dorset; Christchurch joined BCP.",
+    ),
+    FormerLA(
+        "836",
+        "E06000029",
+        "Poole",
+        2018,
+        ("E06000058",),
+        "Merged into Bournemouth, Christchurch and Poole in April 2019.",
+    ),
+    FormerLA(
+        "837",
+        "E06000028",
+        "Bournemouth",
+        2018,
+        ("E06000058",),
+        "Merged into Bournemouth, Christchurch and Poole in April 2019.",
+    ),
+    FormerLA(
+        "928",
+        "E10000021",
+        "Northamptonshire",
+        2019,
+        ("E06000061", "E06000062"),
+        "Split into North and West Northamptonshire in April 2021.",
+    ),
+    FormerLA(
+        "909",
+        "E10000006",
+        "Cumbria",
+        2022,
+        ("E06000063", "E06000064"),
+        "Split into Cumberland and Westmorland and Furness in April 2023.",
+    ),
 )
 
 # The first EYFSP year in which a successor LA existed; other LAs existed throughout.

@@ -22,8 +22,11 @@ NO_ASSESSMENT = (2020, 2021)
 def _year_axis(title: str = "Academic year") -> alt.Axis:
     # Show 2025 as 2024/25; ticks every year.
     return alt.Axis(
-        title=title, labelExpr="(datum.value - 1) + '/' + substring(toString(datum.value), 2, 4)",
-        tickMinStep=1, labelAngle=-40, grid=False,
+        title=title,
+        labelExpr="(datum.value - 1) + '/' + substring(toString(datum.value), 2, 4)",
+        tickMinStep=1,
+        labelAngle=-40,
+        grid=False,
     )
 
 
@@ -34,20 +37,32 @@ def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
     their own fixed widths.
     """
     padding = {"top": 16, "left": 8, "right": 16, "bottom": 8}
-    sized = (chart.properties(padding=padding, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-             if fit else chart.properties(padding=padding))
+    sized = (
+        chart.properties(padding=padding, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        if fit
+        else chart.properties(padding=padding)
+    )
     return (
-        sized
-        .configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
-        .configure_legend(labelFontSize=14, titleFontSize=14, labelFont=FONT, titleFont=FONT, orient="bottom",
-                          columns=2, symbolStrokeWidth=4, symbolOpacity=1, labelLimit=400)
+        sized.configure_axis(labelFontSize=14, titleFontSize=15, labelFont=FONT, titleFont=FONT)
+        .configure_legend(
+            labelFontSize=14,
+            titleFontSize=14,
+            labelFont=FONT,
+            titleFont=FONT,
+            orient="bottom",
+            columns=2,
+            symbolStrokeWidth=4,
+            symbolOpacity=1,
+            labelLimit=400,
+        )
         .configure_title(fontSize=20, font=FONT, anchor="start", subtitleFontSize=14, subtitleFont=FONT)
         .configure_view(stroke=None)
     )
 
 
-def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None,
-                     description: str | None = None) -> alt.Chart:
+def trajectory_chart(
+    data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None, description: str | None = None
+) -> alt.Chart:
     """GLD over time against the 2028 target, all and FSM, LA beside England.
 
     The 2013–2019 framework is drawn muted in its own segment, 2020–21 is shaded "no assessment",
@@ -58,72 +73,129 @@ def trajectory_chart(data: pd.DataFrame, area_name: str, latest_year: int, title
     for series in series_order:
         is_fsm = "FSM-eligible" in series
         is_england = series.startswith("England") and area_name != "England"
-        colours.append((ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR))
+        colours.append(
+            (ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR)
+        )
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=series_order, range=colours))
     x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, TARGET_YEAR + 0.5], nice=False, zero=False)
     x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False, nice=True))
-    tooltip = [alt.Tooltip("series:N", title="Series"), alt.Tooltip("academic_year:N", title="Year"),
-               alt.Tooltip("pct:Q", title="GLD %", format=".1f"), alt.Tooltip("kind:N", title="Type")]
+    tooltip = [
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("academic_year:N", title="Year"),
+        alt.Tooltip("pct:Q", title="GLD %", format=".1f"),
+        alt.Tooltip("kind:N", title="Type"),
+    ]
 
     actual = data[data["kind"] == "actual"]
     old = actual[actual["framework"] == "2013-2019"]
     new = actual[actual["framework"] == "2022 onwards"]
     base_width = alt.condition(alt.datum.area == "England", alt.value(2.5), alt.value(4))
 
-    bands = pd.DataFrame([
-        {"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5, "label": "No assessment", "label2": "(COVID-19)"},
-    ])
-    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(
-        x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
-    band_text = alt.Chart(bands).mark_text(align="center", baseline="top", dy=6, fontSize=13, color="#374151",
-                                           font=FONT).encode(x=alt.X("mid:Q", scale=x_scale), y=alt.value(0),
-                                                             text="label:N"
-                                                             ).transform_calculate(mid="(datum.start + datum.end) / 2")
+    bands = pd.DataFrame(
+        [
+            {
+                "start": NO_ASSESSMENT[0] - 0.5,
+                "end": NO_ASSESSMENT[1] + 0.5,
+                "label": "No assessment",
+                "label2": "(COVID-19)",
+            },
+        ]
+    )
+    band = (
+        alt.Chart(bands)
+        .mark_rect(color="#e5e7eb", opacity=0.8)
+        .encode(x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
+    )
+    band_text = (
+        alt.Chart(bands)
+        .mark_text(align="center", baseline="top", dy=6, fontSize=13, color="#374151", font=FONT)
+        .encode(x=alt.X("mid:Q", scale=x_scale), y=alt.value(0), text="label:N")
+        .transform_calculate(mid="(datum.start + datum.end) / 2")
+    )
     band_text2 = band_text.encode(text="label2:N", y=alt.value(18))
-    old_note = alt.Chart(pd.DataFrame([{"x": 2016, "text": "2013–2019 framework: not comparable with 2022 onwards"}])).mark_text(
-        fontSize=13, color="#4b5563", baseline="bottom", dy=-6, font=FONT, fontStyle="italic"
-    ).encode(x=alt.X("x:Q", scale=x_scale), y=alt.value(HEIGHT), text="text:N")
+    old_note = (
+        alt.Chart(pd.DataFrame([{"x": 2016, "text": "2013–2019 framework: not comparable with 2022 onwards"}]))
+        .mark_text(fontSize=13, color="#4b5563", baseline="bottom", dy=-6, font=FONT, fontStyle="italic")
+        .encode(x=alt.X("x:Q", scale=x_scale), y=alt.value(HEIGHT), text="text:N")
+    )
 
-    old_lines = alt.Chart(old).mark_line(point=alt.OverlayMarkDef(size=40), opacity=0.35).encode(
-        x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width, tooltip=tooltip
+    old_lines = (
+        alt.Chart(old)
+        .mark_line(point=alt.OverlayMarkDef(size=40), opacity=0.35)
+        .encode(x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width, tooltip=tooltip)
     )
-    new_lines = alt.Chart(new).mark_line(point=alt.OverlayMarkDef(size=70, filled=True)).encode(
-        x=x, y=y, color=colour, detail="series:N", strokeWidth=base_width,
-        strokeDash=alt.condition(alt.datum.area == "England", alt.value([6, 3]), alt.value([1, 0])),
-        tooltip=tooltip,
+    new_lines = (
+        alt.Chart(new)
+        .mark_line(point=alt.OverlayMarkDef(size=70, filled=True))
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            detail="series:N",
+            strokeWidth=base_width,
+            strokeDash=alt.condition(alt.datum.area == "England", alt.value([6, 3]), alt.value([1, 0])),
+            tooltip=tooltip,
+        )
     )
-    required = alt.Chart(data[data["kind"] == "required path"]).mark_line(strokeDash=[2, 4], strokeWidth=3).encode(
-        x=x, y=y, color=colour, detail="series:N", tooltip=tooltip
+    required = (
+        alt.Chart(data[data["kind"] == "required path"])
+        .mark_line(strokeDash=[2, 4], strokeWidth=3)
+        .encode(x=x, y=y, color=colour, detail="series:N", tooltip=tooltip)
     )
     targets = data[data["kind"] == "target"]
-    target_points = alt.Chart(targets).mark_point(shape="diamond", size=260, filled=True, opacity=1).encode(
-        x=x, y=y, color=colour, tooltip=tooltip
+    target_points = (
+        alt.Chart(targets)
+        .mark_point(shape="diamond", size=260, filled=True, opacity=1)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
-    target_labels = alt.Chart(targets).mark_text(align="right", dx=-12, dy=-12, fontSize=14, fontWeight="bold",
-                                                 font=FONT).encode(
-        x=x, y=y, color=colour, text=alt.Text("label:N")
-    ).transform_calculate(label="'2028 target ' + format(datum.pct, '.1f') + '%'")
-    latest_labels = alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)]).mark_text(
-        align="left", dx=6, dy=16, fontSize=14, fontWeight="bold", font=FONT
-    ).encode(x=x, y=y, color=colour, text=alt.Text("pct:Q", format=".1f"))
+    target_labels = (
+        alt.Chart(targets)
+        .mark_text(align="right", dx=-12, dy=-12, fontSize=14, fontWeight="bold", font=FONT)
+        .encode(x=x, y=y, color=colour, text=alt.Text("label:N"))
+        .transform_calculate(label="'2028 target ' + format(datum.pct, '.1f') + '%'")
+    )
+    latest_labels = (
+        alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)])
+        .mark_text(align="left", dx=6, dy=16, fontSize=14, fontWeight="bold", font=FONT)
+        .encode(x=x, y=y, color=colour, text=alt.Text("pct:Q", format=".1f"))
+    )
 
-    flagged = actual[actual["low_reliability"] & actual["pct"].notna()] if "low_reliability" in actual else actual.iloc[0:0]
-    low_rings = alt.Chart(flagged).mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5,
-                                             color="#111827").encode(x=x, y=y, tooltip=tooltip)
+    flagged = (
+        actual[actual["low_reliability"] & actual["pct"].notna()] if "low_reliability" in actual else actual.iloc[0:0]
+    )
+    low_rings = (
+        alt.Chart(flagged)
+        .mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5, color="#111827")
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
     subtitle = "Solid: actual · dashed thin: England · dotted: path needed to reach the target · ◆ 2028 target"
     if not flagged.empty:
         subtitle += " · ○ low reliability (under 30 children)"
-    chart = alt.layer(band, band_text, band_text2, old_note, old_lines, new_lines, required, target_points,
-                      target_labels, latest_labels, low_rings).properties(
-        width="container", height=HEIGHT,
+    chart = alt.layer(
+        band,
+        band_text,
+        band_text2,
+        old_note,
+        old_lines,
+        new_lines,
+        required,
+        target_points,
+        target_labels,
+        latest_labels,
+        low_rings,
+    ).properties(
+        width="container",
+        height=HEIGHT,
         title=alt.Title(title or f"{area_name}: good level of development against the 2028 target", subtitle=subtitle),
         description=description or f"Line chart of good level of development in {area_name} against the 2028 target",
     )
     return configure(chart)
 
 
-def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None, description: str | None = None) -> alt.Chart:
+def gap_chart(
+    data: pd.DataFrame, area_name: str, title: str | None = None, description: str | None = None
+) -> alt.Chart:
     """The FSM gap (points between non-FSM and FSM GLD) by year, the area beside England."""
     plotted = data.dropna(subset=["gap_points"])
     areas = list(dict.fromkeys(plotted["area"]))
@@ -132,24 +204,42 @@ def gap_chart(data: pd.DataFrame, area_name: str, title: str | None = None, desc
     x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("gap_points:Q", title="Gap in points (not FSM − FSM)", scale=alt.Scale(zero=True))
     colour = alt.Color("area:N", title=None, scale=alt.Scale(domain=areas, range=colours))
-    tooltip = [alt.Tooltip("area:N", title="Area"), alt.Tooltip("academic_year:N", title="Year"),
-               alt.Tooltip("fsm_pct:Q", title="FSM GLD %", format=".1f"),
-               alt.Tooltip("non_fsm_pct:Q", title="Not FSM GLD %", format=".1f"),
-               alt.Tooltip("gap_points:Q", title="Gap (points)", format=".1f")]
-    old = alt.Chart(plotted[plotted["framework"] == "2013-2019"]).mark_line(point=True, opacity=0.35, strokeWidth=3).encode(
-        x=x, y=y, color=colour, tooltip=tooltip)
-    new = alt.Chart(plotted[plotted["framework"] != "2013-2019"]).mark_line(
-        point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4).encode(x=x, y=y, color=colour, tooltip=tooltip)
-    labels = alt.Chart(plotted[(plotted["framework"] != "2013-2019") & (plotted["area"] == area_name)]).mark_text(dy=-12, fontSize=13, font=FONT).encode(
-        x=x, y=y, color=colour, text=alt.Text("gap_points:Q", format=".1f"))
+    tooltip = [
+        alt.Tooltip("area:N", title="Area"),
+        alt.Tooltip("academic_year:N", title="Year"),
+        alt.Tooltip("fsm_pct:Q", title="FSM GLD %", format=".1f"),
+        alt.Tooltip("non_fsm_pct:Q", title="Not FSM GLD %", format=".1f"),
+        alt.Tooltip("gap_points:Q", title="Gap (points)", format=".1f"),
+    ]
+    old = (
+        alt.Chart(plotted[plotted["framework"] == "2013-2019"])
+        .mark_line(point=True, opacity=0.35, strokeWidth=3)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    new = (
+        alt.Chart(plotted[plotted["framework"] != "2013-2019"])
+        .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    labels = (
+        alt.Chart(plotted[(plotted["framework"] != "2013-2019") & (plotted["area"] == area_name)])
+        .mark_text(dy=-12, fontSize=13, font=FONT)
+        .encode(x=x, y=y, color=colour, text=alt.Text("gap_points:Q", format=".1f"))
+    )
     bands = pd.DataFrame([{"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5}])
-    band = alt.Chart(bands).mark_rect(color="#e5e7eb", opacity=0.8).encode(
-        x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
+    band = (
+        alt.Chart(bands)
+        .mark_rect(color="#e5e7eb", opacity=0.8)
+        .encode(x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
+    )
     chart = alt.layer(band, old, new, labels).properties(
-        width="container", height=340,
-        title=alt.Title(title or f"{area_name}: gap between FSM-eligible children and others",
-                        subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
-                                 "included unknown eligibility); 2020–21 no assessment"),
+        width="container",
+        height=340,
+        title=alt.Title(
+            title or f"{area_name}: gap between FSM-eligible children and others",
+            subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
+            "included unknown eligibility); 2020–21 no assessment",
+        ),
         description=description or f"Line chart of the FSM gap in {area_name} beside England",
     )
     return configure(chart)
@@ -164,33 +254,55 @@ def peer_dot_chart(data: pd.DataFrame, area_name: str, peer_label: str, year_lab
     order = (
         data[data["group"] == "All children"].sort_values("pct", ascending=False, na_position="last")["name"].tolist()
     )
-    role_colour = alt.Scale(domain=["Selected LA", "Peer", "Peer average", "Comparator"],
-                            range=[ALL_COLOUR, "#6b7280", "#111827", "#9ca3af"])
+    role_colour = alt.Scale(
+        domain=["Selected LA", "Peer", "Peer average", "Comparator"],
+        range=[ALL_COLOUR, "#6b7280", "#111827", "#9ca3af"],
+    )
     base = alt.Chart(data).encode(
         y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
         x=alt.X("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("name:N", title="Area"), alt.Tooltip("group:N", title="Pupils"),
-                 alt.Tooltip("pct:Q", title="GLD %", format=".1f"), alt.Tooltip("role:N", title="Role")],
+        tooltip=[
+            alt.Tooltip("name:N", title="Area"),
+            alt.Tooltip("group:N", title="Pupils"),
+            alt.Tooltip("pct:Q", title="GLD %", format=".1f"),
+            alt.Tooltip("role:N", title="Role"),
+        ],
     )
     dots = base.mark_point(filled=True, opacity=1).encode(
         color=alt.Color("role:N", scale=role_colour, title=None),
-        shape=alt.Shape("role:N", scale=alt.Scale(domain=["Selected LA", "Peer", "Peer average", "Comparator"],
-                                                   range=["circle", "circle", "diamond", "square"]), title=None),
+        shape=alt.Shape(
+            "role:N",
+            scale=alt.Scale(
+                domain=["Selected LA", "Peer", "Peer average", "Comparator"],
+                range=["circle", "circle", "diamond", "square"],
+            ),
+            title=None,
+        ),
         size=alt.condition(alt.datum.role == "Selected LA", alt.value(320), alt.value(140)),
     )
     rings = base.transform_filter(alt.datum.low_reliability).mark_point(
-        shape="circle", size=420, filled=False, strokeWidth=2, color="#b91c1c")
+        shape="circle", size=420, filled=False, strokeWidth=2, color="#b91c1c"
+    )
     labels = base.mark_text(align="left", dx=12, fontSize=13, font=FONT).encode(
         text=alt.Text("pct:Q", format=".1f"),
         color=alt.condition(alt.datum.role == "Selected LA", alt.value(ALL_COLOUR), alt.value("#374151")),
     )
-    chart = alt.layer(dots, rings, labels).properties(width=430, height=alt.Step(26)).facet(
-        column=alt.Column("group:N", title=None, header=alt.Header(labelFontSize=16, labelFont=FONT,
-                                                                   labelFontWeight="bold")),
-    ).resolve_scale(x="independent").properties(
-        title=alt.Title(f"{area_name} beside {peer_label}, {year_label}",
-                        subtitle="Peer average = simple mean of the peers' values, excluding missing values · "
-                                 "red ring: low reliability (tiny cohort)"),
+    chart = (
+        alt.layer(dots, rings, labels)
+        .properties(width=430, height=alt.Step(26))
+        .facet(
+            column=alt.Column(
+                "group:N", title=None, header=alt.Header(labelFontSize=16, labelFont=FONT, labelFontWeight="bold")
+            ),
+        )
+        .resolve_scale(x="independent")
+        .properties(
+            title=alt.Title(
+                f"{area_name} beside {peer_label}, {year_label}",
+                subtitle="Peer average = simple mean of the peers' values, excluding missing values · "
+                "red ring: low reliability (tiny cohort)",
+            ),
+        )
     )
     return configure(chart, fit=False)
 
@@ -202,23 +314,51 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
     y = alt.Y("pct:Q", title=f"% reaching GLD ({group_label})", scale=alt.Scale(zero=False))
     peers = data[data["name"] != area_name]
     own = data[data["name"] == area_name]
-    tooltip = [alt.Tooltip("name:N", title="LA"), alt.Tooltip("year:Q", title="Year ending"),
-               alt.Tooltip("pct:Q", title="GLD %", format=".1f")]
-    peer_lines = alt.Chart(peers).mark_line(point=True).encode(
-        x=x, y=y, detail="name:N", tooltip=tooltip,
-        color=alt.condition(highlight, alt.value("#111827"), alt.value("#c4c9d2")),
-        strokeWidth=alt.condition(highlight, alt.value(3), alt.value(1.5)),
-    ).add_params(highlight)
-    peer_names = alt.Chart(peers).mark_text(align="left", dx=6, fontSize=12, font=FONT).encode(
-        x=x, y=y, text="name:N", opacity=alt.condition(highlight, alt.value(1), alt.value(0)),
-    ).transform_filter(alt.datum.year == int(data["year"].max()) if not data.empty else True)
-    own_line = alt.Chart(own).mark_line(point=alt.OverlayMarkDef(size=80, filled=True), strokeWidth=4,
-                                        color=ALL_COLOUR).encode(x=x, y=y, tooltip=tooltip)
-    own_label = alt.Chart(own[own["year"] == own["year"].max()]).mark_text(
-        align="left", dx=8, fontSize=14, fontWeight="bold", font=FONT, color=ALL_COLOUR).encode(x=x, y=y, text="name:N")
+    tooltip = [
+        alt.Tooltip("name:N", title="LA"),
+        alt.Tooltip("year:Q", title="Year ending"),
+        alt.Tooltip("pct:Q", title="GLD %", format=".1f"),
+    ]
+    peer_lines = (
+        alt.Chart(peers)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            detail="name:N",
+            tooltip=tooltip,
+            color=alt.condition(highlight, alt.value("#111827"), alt.value("#c4c9d2")),
+            strokeWidth=alt.condition(highlight, alt.value(3), alt.value(1.5)),
+        )
+        .add_params(highlight)
+    )
+    peer_names = (
+        alt.Chart(peers)
+        .mark_text(align="left", dx=6, fontSize=12, font=FONT)
+        .encode(
+            x=x,
+            y=y,
+            text="name:N",
+            opacity=alt.condition(highlight, alt.value(1), alt.value(0)),
+        )
+        .transform_filter(alt.datum.year == int(data["year"].max()) if not data.empty else True)
+    )
+    own_line = (
+        alt.Chart(own)
+        .mark_line(point=alt.OverlayMarkDef(size=80, filled=True), strokeWidth=4, color=ALL_COLOUR)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    own_label = (
+        alt.Chart(own[own["year"] == own["year"].max()])
+        .mark_text(align="left", dx=8, fontSize=14, fontWeight="bold", font=FONT, color=ALL_COLOUR)
+        .encode(x=x, y=y, text="name:N")
+    )
     chart = alt.layer(peer_lines, peer_names, own_line, own_label).properties(
-        width="container", height=380,
-        title=alt.Title(f"{area_name} and its peers since 2021/22: {group_label}",
-                        subtitle="Grey: each peer (hover to highlight) · blue: the selected LA · new framework only"),
+        width="container",
+        height=380,
+        title=alt.Title(
+            f"{area_name} and its peers since 2021/22: {group_label}",
+            subtitle="Grey: each peer (hover to highlight) · blue: the selected LA · new framework only",
+        ),
     )
     return configure(chart)

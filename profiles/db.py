@@ -35,7 +35,9 @@ def connection() -> duckdb.DuckDBPyConnection:
         try:
             _connection = duckdb.connect(str(DB_PATH), read_only=True)
         except duckdb.Error as error:
-            raise DatabaseMissing(f"The database {DB_PATH} cannot be opened ({error}). Rebuild it with `python -m etl --force`.") from error
+            raise DatabaseMissing(
+                f"The database {DB_PATH} cannot be opened ({error}). Rebuild it with `python -m etl --force`."
+            ) from error
     return _connection
 
 

@@ -55,7 +55,7 @@ class Legend:
 
 def _hex_to_rgba(colour: str, alpha: int = 230) -> list[int]:
     colour = colour.lstrip("#")
-    return [int(colour[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+    return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
 def classify(values: pd.Series, palette: str, decimals: int = 1, classes: int = 5) -> tuple[list[list[int]], Legend]:
@@ -129,8 +129,13 @@ def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
     return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0)
 
 
-def choropleth(shapes: pd.DataFrame, tooltip_html: str, layer_id: str, highlight_key: str | None = None,
-               highlighted: set[str] | None = None) -> pdk.Deck:
+def choropleth(
+    shapes: pd.DataFrame,
+    tooltip_html: str,
+    layer_id: str,
+    highlight_key: str | None = None,
+    highlighted: set[str] | None = None,
+) -> pdk.Deck:
     """A pydeck Deck with one pickable polygon layer and no base map.
 
     `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`.
@@ -145,12 +150,24 @@ def choropleth(shapes: pd.DataFrame, tooltip_html: str, layer_id: str, highlight
     # pydeck reads plain strings as accessor expressions, so widths are given in metres with a
     # one-pixel minimum rather than as `line_width_units="pixels"`.
     layer = pdk.Layer(
-        "PolygonLayer", data=data, id=layer_id, get_polygon="polygon", get_fill_color="fill",
-        get_line_color="line", get_line_width="line_width", line_width_min_pixels=1, stroked=True,
-        filled=True, pickable=True, auto_highlight=True,
+        "PolygonLayer",
+        data=data,
+        id=layer_id,
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color="line",
+        get_line_width="line_width",
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
     )
     return CompactDeck(
-        layers=[layer], initial_view_state=view_for(shapes), map_provider=None, map_style=None,
+        layers=[layer],
+        initial_view_state=view_for(shapes),
+        map_provider=None,
+        map_style=None,
         tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
     )
 

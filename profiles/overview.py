@@ -46,8 +46,9 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
         for v, tiny in zip(shapes[spec.column], shapes["tiny"])
     ]
     shapes = shapes[["area_code", "name", "region_name", "value", "polygon", "fill"]]
-    deck = choropleth(shapes, "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>",
-                      "la_choropleth")
+    deck = choropleth(
+        shapes, "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>", "la_choropleth"
+    )
     values = table[["name", spec.column, "tiny"]].dropna(subset=[spec.column])
 
     def named(row) -> str:
@@ -56,28 +57,32 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
 
     top = values.sort_values(spec.column, ascending=False).iloc[0]
     bottom = values.sort_values(spec.column).iloc[0]
-    sentence = (f"Map of {spec.label(year, since)} for the {len(values)} LAs with a value: highest {named(top)}, "
-                f"lowest {named(bottom)}.")
+    sentence = (
+        f"Map of {spec.label(year, since)} for the {len(values)} LAs with a value: highest {named(top)}, "
+        f"lowest {named(bottom)}."
+    )
     return deck, legend, sentence
 
 
 def overview_table(year: int, since: int) -> pd.DataFrame:
     """Every LA with region, latest GLD, targets, points to gain, change, rank and quartile."""
     table = la_latest(year, since)
-    out = pd.DataFrame({
-        "Local authority": table["name"] + table["tiny"].map({True: " †", False: ""}),
-        "Code": table["area_code"],
-        "Region": table["region_name"],
-        "GLD all %": table["gld_all"],
-        "GLD FSM %": table["gld_fsm"],
-        "FSM gap (pts)": table["fsm_gap"],
-        "Target all %": table["target_all"],
-        "Target FSM %": table["target_fsm"],
-        "To gain (all)": table["to_gain_all"],
-        "To gain (FSM)": table["to_gain_fsm"],
-        f"Change since {academic_year(since)}": table["change_all"],
-        "Rank (all)": table["rank_all"],
-        "Quartile (all)": table["quartile_all"],
-        "Rank (FSM)": table["rank_fsm"],
-    })
+    out = pd.DataFrame(
+        {
+            "Local authority": table["name"] + table["tiny"].map({True: " †", False: ""}),
+            "Code": table["area_code"],
+            "Region": table["region_name"],
+            "GLD all %": table["gld_all"],
+            "GLD FSM %": table["gld_fsm"],
+            "FSM gap (pts)": table["fsm_gap"],
+            "Target all %": table["target_all"],
+            "Target FSM %": table["target_fsm"],
+            "To gain (all)": table["to_gain_all"],
+            "To gain (FSM)": table["to_gain_fsm"],
+            f"Change since {academic_year(since)}": table["change_all"],
+            "Rank (all)": table["rank_all"],
+            "Quartile (all)": table["quartile_all"],
+            "Rank (FSM)": table["rank_fsm"],
+        }
+    )
     return out

@@ -111,8 +111,10 @@ def peer_codes(code: str, peer_set: str, custom: list[str]) -> tuple[list[str], 
         neighbours = neighbour_codes(code, year)
         codes = [c for c in neighbours["neighbour_code"] if c in areas.index]
         missing = len(neighbours) - len(codes)
-        text = (f"{PEER_SETS[peer_set]}: DfE's children's services statistical neighbours, the {len(codes)} LAs "
-                f"most similar to {areas.at[code, 'name']}, nearest first.")
+        text = (
+            f"{PEER_SETS[peer_set]}: DfE's children's services statistical neighbours, the {len(codes)} LAs "
+            f"most similar to {areas.at[code, 'name']}, nearest first."
+        )
         if neighbours.empty:
             text = f"{areas.at[code, 'name']} has no neighbours in the {year} set (it did not exist then)."
         elif missing:
@@ -121,8 +123,9 @@ def peer_codes(code: str, peer_set: str, custom: list[str]) -> tuple[list[str], 
     if peer_set == "region":
         region = areas.at[code, "region_code"]
         region_las = all_areas()
-        codes = region_las[(region_las["level"] == "la") & (region_las["region_code"] == region)
-                           & (region_las["area_code"] != code)]["area_code"].tolist()
+        codes = region_las[
+            (region_las["level"] == "la") & (region_las["region_code"] == region) & (region_las["area_code"] != code)
+        ]["area_code"].tolist()
         return codes, f"All {len(codes)} other LAs in {areas.at[code, 'region_name']}."
     codes = [c for c in custom if c != code]
     return codes, f"A custom set of {len(codes)} LAs chosen by you (kept in the link)."
@@ -135,8 +138,10 @@ def comparison(code: str, peers: list[str], year: int, since: int) -> tuple[pd.D
     rows["role"] = np.where(rows["area_code"] == code, "Selected LA", "Peer")
     peer_rows = rows[rows["role"] == "Peer"]
     means = {
-        column: (round(float(peer_rows[column].mean()), 1) if peer_rows[column].notna().any() else None,
-                 int(peer_rows[column].notna().sum()))
+        column: (
+            round(float(peer_rows[column].mean()), 1) if peer_rows[column].notna().any() else None,
+            int(peer_rows[column].notna().sum()),
+        )
         for column in ("gld_all", "gld_fsm", "fsm_gap", "to_gain_all", "to_gain_fsm", "change_all")
     }
     return rows, means
@@ -165,14 +170,16 @@ def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.Da
     parts = []
     for group, label in (("all", "All children"), ("fsm", "FSM-eligible children")):
         part = rows[["name", "role", f"gld_{group}", "tiny", "fsm_low_reliability"]].rename(
-            columns={f"gld_{group}": "pct"})
+            columns={f"gld_{group}": "pct"}
+        )
         part["low_reliability"] = part["tiny"] if group == "all" else (part["fsm_low_reliability"] | part["tiny"])
         ref = references[["name", f"gld_{group}"]].rename(columns={f"gld_{group}": "pct"})
         ref["role"] = "Comparator"
         ref["low_reliability"] = False
         mean, count = means[f"gld_{group}"]
-        average = pd.DataFrame([{"name": f"Peer average ({count} LAs)", "role": "Peer average", "pct": mean,
-                                 "low_reliability": False}])
+        average = pd.DataFrame(
+            [{"name": f"Peer average ({count} LAs)", "role": "Peer average", "pct": mean, "low_reliability": False}]
+        )
         combined = pd.concat([part.drop(columns=["tiny", "fsm_low_reliability"]), average, ref], ignore_index=True)
         combined["group"] = label
         parts.append(combined)
@@ -189,8 +196,7 @@ def trend(codes: tuple[str, ...], group: str, since: int) -> pd.DataFrame:
     )
 
 
-def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int,
-                         similar_fsm: bool = False) -> pd.DataFrame:
+def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int, similar_fsm: bool = False) -> pd.DataFrame:
     """Peers whose FSM GLD is higher than the LA's, by how much (optionally: any LA with similar FSM rate)."""
     table = la_latest(year, since).set_index("area_code")
     if code not in table.index or pd.isna(table.at[code, "gld_fsm"]):
@@ -200,15 +206,28 @@ def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int,
         rate = table.at[code, "pct_primary_fsm"]
         if pd.isna(rate):
             return pd.DataFrame()
-        candidates = table[(table["pct_primary_fsm"] - rate).abs() <= SIMILAR_FSM_POINTS].index.drop(code, errors="ignore")
+        candidates = table[(table["pct_primary_fsm"] - rate).abs() <= SIMILAR_FSM_POINTS].index.drop(
+            code, errors="ignore"
+        )
     else:
         candidates = [p for p in peers if p in table.index]
     better = table.loc[list(candidates)]
     better = better[better["gld_fsm"] > own].copy()
     better["ahead_by"] = (better["gld_fsm"] - own).round(1)
     better = better.sort_values("ahead_by", ascending=False).reset_index()
-    return better[["area_code", "name", "region_name", "gld_fsm", "ahead_by", "pct_primary_fsm", "fsm_gap",
-                   "fsm_low_reliability", "tiny"]]
+    return better[
+        [
+            "area_code",
+            "name",
+            "region_name",
+            "gld_fsm",
+            "ahead_by",
+            "pct_primary_fsm",
+            "fsm_gap",
+            "fsm_low_reliability",
+            "tiny",
+        ]
+    ]
 
 
 def latest_and_since() -> tuple[int, int]:

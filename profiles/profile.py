@@ -87,11 +87,15 @@ def build_profile(code: str, custom_targets: dict[str, float | None] | None = No
         custom = (custom_targets or {}).get(group)
         if custom is not None:
             value, basis, source = float(custom), "entered by you (this session only)", None
-        targets[group] = {"value": None if value is None or pd.isna(value) else float(value), "basis": basis,
-                          "source": source}
+        targets[group] = {
+            "value": None if value is None or pd.isna(value) else float(value),
+            "basis": basis,
+            "source": source,
+        }
     progress_by_group = {
-        group: progress(group, _series_dict(series, group), targets[group]["value"], targets[group]["basis"],
-                        latest, since)
+        group: progress(
+            group, _series_dict(series, group), targets[group]["value"], targets[group]["basis"], latest, since
+        )
         for group in ("all", "fsm")
     }
     cohort = queries.cohort_estimate(code, TARGET_YEAR)
@@ -160,13 +164,19 @@ def summary_sentence(profile: Profile) -> str:
         comparison = ""
         if england_all is not None and profile.code != ENGLAND:
             diff = all_p.latest_pct - england_all
-            comparison = (f" ({abs(diff):.1f} points {'above' if diff > 0 else 'below'} England's {england_all:.1f}%)"
-                          if abs(diff) >= 0.05 else f" (the same as England's {england_all:.1f}%)")
-        parts.append(f"In {year}, {all_p.latest_pct:.1f}% of children in {profile.name} reached a good level of "
-                     f"development{comparison}.")
+            comparison = (
+                f" ({abs(diff):.1f} points {'above' if diff > 0 else 'below'} England's {england_all:.1f}%)"
+                if abs(diff) >= 0.05
+                else f" (the same as England's {england_all:.1f}%)"
+            )
+        parts.append(
+            f"In {year}, {all_p.latest_pct:.1f}% of children in {profile.name} reached a good level of "
+            f"development{comparison}."
+        )
     if fsm_p.latest_pct is not None:
-        fsm_rows = profile.series[(profile.series["year"] == profile.latest_year)
-                                  & (profile.series["pupil_group"] == "fsm")]
+        fsm_rows = profile.series[
+            (profile.series["year"] == profile.latest_year) & (profile.series["pupil_group"] == "fsm")
+        ]
         flag = " (low reliability: a very small cohort)" if fsm_rows["low_reliability"].any() else ""
         parts.append(f"For children eligible for free school meals it was {fsm_p.latest_pct:.1f}%{flag}.")
     for label, prog in (("all children", all_p), ("FSM-eligible children", fsm_p)):
@@ -201,28 +211,58 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
         for group in ("all", "fsm"):
             part = frame[frame["pupil_group"] == group]
             for record in part.itertuples():
-                rows.append({
-                    "area": area_label, "group": GROUP_LABELS[group], "year": int(record.year),
-                    "academic_year": academic_year(int(record.year)), "pct": record.pct,
-                    "series": f"{area_label}: {GROUP_LABELS[group]}", "kind": "actual",
-                    "framework": record.framework, "ci_low": record.ci_low, "ci_high": record.ci_high,
-                    "low_reliability": bool(record.low_reliability),
-                })
+                rows.append(
+                    {
+                        "area": area_label,
+                        "group": GROUP_LABELS[group],
+                        "year": int(record.year),
+                        "academic_year": academic_year(int(record.year)),
+                        "pct": record.pct,
+                        "series": f"{area_label}: {GROUP_LABELS[group]}",
+                        "kind": "actual",
+                        "framework": record.framework,
+                        "ci_low": record.ci_low,
+                        "ci_high": record.ci_high,
+                        "low_reliability": bool(record.low_reliability),
+                    }
+                )
     for group in ("all", "fsm"):
         prog = profile.progress[group]
         if prog.target is None:
             continue
         label = f"{profile.name}: {GROUP_LABELS[group]}"
-        rows.append({"area": profile.name, "group": GROUP_LABELS[group], "year": TARGET_YEAR,
-                     "academic_year": academic_year(TARGET_YEAR), "pct": prog.target, "series": label,
-                     "kind": "target", "framework": "2022 onwards", "ci_low": np.nan, "ci_high": np.nan,
-                     "low_reliability": False})
+        rows.append(
+            {
+                "area": profile.name,
+                "group": GROUP_LABELS[group],
+                "year": TARGET_YEAR,
+                "academic_year": academic_year(TARGET_YEAR),
+                "pct": prog.target,
+                "series": label,
+                "kind": "target",
+                "framework": "2022 onwards",
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "low_reliability": False,
+            }
+        )
         if prog.latest_pct is not None and prog.points_to_gain and prog.points_to_gain > 0:
             for year, value in ((profile.latest_year, prog.latest_pct), (TARGET_YEAR, prog.target)):
-                rows.append({"area": profile.name, "group": GROUP_LABELS[group], "year": year,
-                             "academic_year": academic_year(year), "pct": value, "series": label,
-                             "kind": "required path", "framework": "2022 onwards", "ci_low": np.nan,
-                             "ci_high": np.nan, "low_reliability": False})
+                rows.append(
+                    {
+                        "area": profile.name,
+                        "group": GROUP_LABELS[group],
+                        "year": year,
+                        "academic_year": academic_year(year),
+                        "pct": value,
+                        "series": label,
+                        "kind": "required path",
+                        "framework": "2022 onwards",
+                        "ci_low": np.nan,
+                        "ci_high": np.nan,
+                        "low_reliability": False,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -233,11 +273,17 @@ def gap_data(profile: Profile) -> pd.DataFrame:
         wide = frame.pivot_table(index=["year", "framework"], columns="pupil_group", values="pct", aggfunc="first")
         for (year, framework), values in wide.iterrows():
             fsm, non_fsm = values.get("fsm"), values.get("non_fsm")
-            rows.append({
-                "area": area_label, "year": int(year), "academic_year": academic_year(int(year)),
-                "framework": framework, "fsm_pct": fsm, "non_fsm_pct": non_fsm,
-                "gap_points": round(non_fsm - fsm, 1) if pd.notna(fsm) and pd.notna(non_fsm) else np.nan,
-            })
+            rows.append(
+                {
+                    "area": area_label,
+                    "year": int(year),
+                    "academic_year": academic_year(int(year)),
+                    "framework": framework,
+                    "fsm_pct": fsm,
+                    "non_fsm_pct": non_fsm,
+                    "gap_points": round(non_fsm - fsm, 1) if pd.notna(fsm) and pd.notna(non_fsm) else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -250,10 +296,28 @@ def table_view(profile: Profile) -> pd.DataFrame:
         f"{low:.1f}–{high:.1f}" if pd.notna(low) else "" for low, high in zip(frame["ci_low"], frame["ci_high"])
     ]
     frame["Reliability"] = np.where(frame["low_reliability"], "low (cohort under 30 or suppressed)", "")
-    return frame.rename(columns={"pct": "GLD %", "children": "Children", "achieved": "Reached GLD",
-                                 "counts_basis": "Counts", "framework": "Framework", "source": "Source"})[
-        ["Academic year", "Pupils", "GLD %", "95% interval", "Children", "Reached GLD", "Counts", "Reliability",
-         "Framework", "Source"]
+    return frame.rename(
+        columns={
+            "pct": "GLD %",
+            "children": "Children",
+            "achieved": "Reached GLD",
+            "counts_basis": "Counts",
+            "framework": "Framework",
+            "source": "Source",
+        }
+    )[
+        [
+            "Academic year",
+            "Pupils",
+            "GLD %",
+            "95% interval",
+            "Children",
+            "Reached GLD",
+            "Counts",
+            "Reliability",
+            "Framework",
+            "Source",
+        ]
     ]
 
 
@@ -266,7 +330,9 @@ def gap_sentence(profile: Profile, gaps: pd.DataFrame) -> str:
     if own is None or pd.isna(own):
         return f"No FSM gap can be given for {profile.name} in {year}: a value is suppressed or missing."
     direction = "behind" if own > 0 else "ahead of"
-    sentence = f"In {year}, FSM-eligible children in {profile.name} were {abs(own):.1f} points {direction} other children"
+    sentence = (
+        f"In {year}, FSM-eligible children in {profile.name} were {abs(own):.1f} points {direction} other children"
+    )
     if england is not None and pd.notna(england) and profile.name != "England":
         sentence += f" (England: {england:.1f} points behind)"
     sentence += "."

@@ -67,15 +67,51 @@ def progress(
     years_left = target_year - latest_year
     recent, recent_from = recent_yearly_change(series, since, latest_year)
     if latest is None:
-        return Progress(group, latest_year, None, target, basis, None, years_left, None, recent, recent_from, None,
-                        "no published value for the latest year")
+        return Progress(
+            group,
+            latest_year,
+            None,
+            target,
+            basis,
+            None,
+            years_left,
+            None,
+            recent,
+            recent_from,
+            None,
+            "no published value for the latest year",
+        )
     if _missing(target):
-        return Progress(group, latest_year, latest, None, basis, None, years_left, None, recent, recent_from, None,
-                        "no target: enter your confirmed target to see progress")
+        return Progress(
+            group,
+            latest_year,
+            latest,
+            None,
+            basis,
+            None,
+            years_left,
+            None,
+            recent,
+            recent_from,
+            None,
+            "no target: enter your confirmed target to see progress",
+        )
     gap = round(target - latest, 1)
     if gap <= 0:
-        return Progress(group, latest_year, latest, target, basis, gap, years_left, 0.0, recent, recent_from, None,
-                        "already at or above its 2028 target")
+        return Progress(
+            group,
+            latest_year,
+            latest,
+            target,
+            basis,
+            gap,
+            years_left,
+            0.0,
+            recent,
+            recent_from,
+            None,
+            "already at or above its 2028 target",
+        )
     required = gap / years_left if years_left > 0 else math.inf
     if recent is None:
         status = f"needs {required:.1f} points a year; no recent trend to compare"
@@ -85,9 +121,14 @@ def progress(
         ratio = None
     else:
         ratio = required / recent
-        status = "on track at its recent rate of improvement" if ratio <= 1 else f"needs {ratio:.1f}× its recent rate of improvement"
-    return Progress(group, latest_year, latest, target, basis, gap, years_left, required, recent, recent_from, ratio,
-                    status)
+        status = (
+            "on track at its recent rate of improvement"
+            if ratio <= 1
+            else f"needs {ratio:.1f}× its recent rate of improvement"
+        )
+    return Progress(
+        group, latest_year, latest, target, basis, gap, years_left, required, recent, recent_from, ratio, status
+    )
 
 
 def children_needed(points_to_gain: float | None, cohort: float | None) -> int | None:

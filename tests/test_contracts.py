@@ -20,7 +20,9 @@ def test_rule(db, rule):
 
 
 def gld(db, code, year, group="all"):
-    row = db.execute("SELECT pct FROM gld WHERE area_code=? AND year=? AND pupil_group=?", [code, year, group]).fetchone()
+    row = db.execute(
+        "SELECT pct FROM gld WHERE area_code=? AND year=? AND pupil_group=?", [code, year, group]
+    ).fetchone()
     return None if row is None else row[0]
 
 
@@ -78,14 +80,21 @@ def test_former_las_are_kept_not_copied(db):
 
 
 def test_barnsley_has_its_new_code_and_full_series(db):
-    years = [r[0] for r in db.execute("SELECT year FROM gld WHERE area_code='E08000038' AND pupil_group='all' ORDER BY year").fetchall()]
+    years = [
+        r[0]
+        for r in db.execute(
+            "SELECT year FROM gld WHERE area_code='E08000038' AND pupil_group='all' ORDER BY year"
+        ).fetchall()
+    ]
     assert years == [2013, 2014, 2015, 2016, 2017, 2018, 2019, 2022, 2023, 2024, 2025]
 
 
 def test_counts_are_published_to_2022_and_estimated_after(db):
-    rows = dict(db.execute(
-        "SELECT year, counts_basis FROM gld WHERE area_code='E08000018' AND pupil_group='all' AND year IN (2022, 2025)"
-    ).fetchall())
+    rows = dict(
+        db.execute(
+            "SELECT year, counts_basis FROM gld WHERE area_code='E08000018' AND pupil_group='all' AND year IN (2022, 2025)"
+        ).fetchall()
+    )
     assert rows[2022] == "published"
     assert rows[2025].startswith("estimated: ONS mid-2023 population")
 

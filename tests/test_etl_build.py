@@ -23,15 +23,26 @@ def data_copy(tmp_path: Path) -> Path:
     """A copy of data/ (raw files, register, targets and the built outputs) to break safely."""
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR / "raw", target / "raw")
-    for name in ("sources.yml", "published_targets.csv", "gld.duckdb", "ward_boundaries.parquet",
-                 "la_boundaries.parquet", ".build_stamp"):
+    for name in (
+        "sources.yml",
+        "published_targets.csv",
+        "gld.duckdb",
+        "ward_boundaries.parquet",
+        "la_boundaries.parquet",
+        ".build_stamp",
+    ):
         shutil.copy2(DATA_DIR / name, target / name)
     return target
 
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def assert_fails_cleanly(data_dir: Path, *expected: str) -> None:
@@ -101,7 +112,7 @@ def test_unknown_la_code_is_named(data_copy):
 def test_truncated_file_is_reported(data_copy):
     relative = "dfe-lait/bds_long_0.parquet"
     path = data_copy / "raw" / relative
-    path.write_bytes(path.read_bytes()[: 200_000])
+    path.write_bytes(path.read_bytes()[:200_000])
     update_registration(data_copy / "raw", data_copy / "sources.yml", relative, today="2026-11-22")
     assert_fails_cleanly(data_copy, relative, "Parquet")
 

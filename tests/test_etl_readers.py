@@ -50,7 +50,9 @@ def test_bad_academic_year_is_reported():
 def test_missing_column_is_named(tmp_path):
     folder = tmp_path / "trafford-dashboard-fingertips"
     folder.mkdir()
-    (folder / "school_readiness_fsm.csv").write_text("area_code,area_name,period,val\nE06000001,Hartlepool,2012/13,30.1\n")
+    (folder / "school_readiness_fsm.csv").write_text(
+        "area_code,area_name,period,val\nE06000001,Hartlepool,2012/13,30.1\n"
+    )
     with pytest.raises(BuildError) as error:
         readers.read_fingertips_fsm(tmp_path)
     assert "school_readiness_fsm.csv" in str(error.value) and "'value'" in str(error.value)

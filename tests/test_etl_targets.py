@@ -14,8 +14,9 @@ def gld_2024(rows):
 
 
 def test_derived_target_is_2023_24_plus_nine_points():
-    gld = gld_2024([("E08000018", 2024, "all", 64.3), ("E08000018", 2024, "fsm", 47.6),
-                    ("E08000018", 2025, "all", 64.9)])
+    gld = gld_2024(
+        [("E08000018", 2024, "all", 64.3), ("E08000018", 2024, "fsm", 47.6), ("E08000018", 2025, "all", 64.9)]
+    )
     targets = derive_targets(gld, ["E08000018"], pd.DataFrame(columns=["area_code", "pupil_group", "target", "source"]))
     row = targets.set_index("area_code").loc["E08000018"]
     assert (row["target_all"], row["target_fsm"]) == (73.3, 56.6)
@@ -33,7 +34,9 @@ def test_published_target_overrides_and_keeps_citation():
 
 def test_over_100_or_missing_is_not_derivable_and_never_capped():
     gld = gld_2024([("E09000001", 2024, "all", 84.2), ("E09000001", 2024, "fsm", 100.0)])
-    row = derive_targets(gld, ["E09000001", "E06000053"], pd.DataFrame(columns=["area_code", "pupil_group", "target", "source"]))
+    row = derive_targets(
+        gld, ["E09000001", "E06000053"], pd.DataFrame(columns=["area_code", "pupil_group", "target", "source"])
+    )
     city = row.set_index("area_code").loc["E09000001"]
     assert city["target_all"] == 93.2
     assert pd.isna(city["target_fsm"]) and city["basis_fsm"] == "not derivable"

@@ -13,9 +13,13 @@ ROTHERHAM = "E08000018"
 
 def test_sn2025_neighbours_nearest_first(db):
     codes, text = peer_codes(ROTHERHAM, "sn2025", [])
-    expected = [r[0] for r in db.execute(
-        "SELECT neighbour_code FROM statistical_neighbours WHERE area_code=? AND sn_set='2025' ORDER BY neighbour_rank",
-        [ROTHERHAM]).fetchall()]
+    expected = [
+        r[0]
+        for r in db.execute(
+            "SELECT neighbour_code FROM statistical_neighbours WHERE area_code=? AND sn_set='2025' ORDER BY neighbour_rank",
+            [ROTHERHAM],
+        ).fetchall()
+    ]
     assert codes == expected and len(codes) == 10
     assert "nearest first" in text
 
@@ -23,8 +27,12 @@ def test_sn2025_neighbours_nearest_first(db):
 def test_peer_mean_is_simple_mean_excluding_missing(db):
     codes, _ = peer_codes("E09000012", "region", [])  # Hackney's region includes City of London (FSM missing)
     rows, means = comparison("E09000012", codes, 2025, 2022)
-    values = [r[0] for r in db.execute(
-        "SELECT pct FROM gld WHERE year=2025 AND pupil_group='fsm' AND list_contains(?, area_code)", [codes]).fetchall()]
+    values = [
+        r[0]
+        for r in db.execute(
+            "SELECT pct FROM gld WHERE year=2025 AND pupil_group='fsm' AND list_contains(?, area_code)", [codes]
+        ).fetchall()
+    ]
     present = [v for v in values if v is not None]
     assert means["gld_fsm"] == (round(sum(present) / len(present), 1), len(present))
 

@@ -19,8 +19,10 @@ def render() -> None:
     for heading, text in METHODS:
         st.markdown(f"**{heading}.** {text}")
     st.header("Source register")
-    st.caption("Every raw file the build reads, with its origin and sha256 (from data/sources.yml). "
-               "All are official statistics under the Open Government Licence v3.0.")
+    st.caption(
+        "Every raw file the build reads, with its origin and sha256 (from data/sources.yml). "
+        "All are official statistics under the Open Government Licence v3.0."
+    )
     register = queries.sources()
     st.dataframe(register, hide_index=True, width="stretch")
 

@@ -20,14 +20,21 @@ def render() -> None:
     st.title("Good level of development in England")
     latest = queries.latest_year()
     since = queries.first_new_framework_year()
-    st.caption(f"End-of-Reception results (DfE EYFSP) to {academic_year(latest)} for England and its 153 local "
-               "authorities, against the national ambition of 75% by 2028.")
+    st.caption(
+        f"End-of-Reception results (DfE EYFSP) to {academic_year(latest)} for England and its 153 local "
+        "authorities, against the national ambition of 75% by 2028."
+    )
     england = build_profile(ENGLAND)
     summary = summary_sentence(england)
     st.markdown(summary)
     data = trajectory_data(england)
-    st.altair_chart(trajectory_chart(data, "England", latest, "England: good level of development against the 75% ambition",
-                                     description=summary), width="stretch", theme=None)
+    st.altair_chart(
+        trajectory_chart(
+            data, "England", latest, "England: good level of development against the 75% ambition", description=summary
+        ),
+        width="stretch",
+        theme=None,
+    )
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
 
@@ -36,16 +43,19 @@ def render() -> None:
     if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
         st.session_state["overview_measure"] = url_measure
     st.session_state["measure_in_url"] = url_measure
-    measure = st.selectbox("Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since),
-                           key="overview_measure")
+    measure = st.selectbox(
+        "Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since), key="overview_measure"
+    )
     st.query_params["measure"] = measure
     st.session_state["measure_in_url"] = measure
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="la_map", height=620)
     st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
-    st.caption("Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
-               "grey = no value. Boundaries: ONS, December 2023.")
+    st.caption(
+        "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
+        "grey = no value. Boundaries: ONS, December 2023."
+    )
     picked = (event.selection.get("objects", {}) or {}).get("la_choropleth", []) if event else []
     if picked:
         open_profile(picked[0]["area_code"])
@@ -55,20 +65,32 @@ def render() -> None:
     regions = sorted(table["Region"].dropna().unique())
     left, right = st.columns(2)
     chosen_regions = left.multiselect("Regions", regions, key="overview_regions", placeholder="All regions")
-    band = right.selectbox("Band of GLD (all children)", ["All LAs", "Top quarter", "Second quarter", "Third quarter",
-                                                          "Bottom quarter"], key="overview_band")
+    band = right.selectbox(
+        "Band of GLD (all children)",
+        ["All LAs", "Top quarter", "Second quarter", "Third quarter", "Bottom quarter"],
+        key="overview_band",
+    )
     shown = table
     if chosen_regions:
         shown = shown[shown["Region"].isin(chosen_regions)]
     if band != "All LAs":
-        shown = shown[shown["Quartile (all)"] == ["Top quarter", "Second quarter", "Third quarter",
-                                                  "Bottom quarter"].index(band) + 1]
-    st.caption(f"{len(shown)} LAs. Sort by clicking a column; select a row to open its profile. Targets are derived "
-               "as 2023/24 GLD + 9.0 points unless published (see About). † tiny cohort: low reliability.")
-    selection = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                             key="overview_table")
-    st.download_button("Download CSV of these LAs", shown.to_csv(index=False).encode(),
-                       file_name=f"gld_las_{latest}.csv", mime="text/csv")
+        shown = shown[
+            shown["Quartile (all)"]
+            == ["Top quarter", "Second quarter", "Third quarter", "Bottom quarter"].index(band) + 1
+        ]
+    st.caption(
+        f"{len(shown)} LAs. Sort by clicking a column; select a row to open its profile. Targets are derived "
+        "as 2023/24 GLD + 9.0 points unless published (see About). † tiny cohort: low reliability."
+    )
+    selection = st.dataframe(
+        shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overview_table"
+    )
+    st.download_button(
+        "Download CSV of these LAs",
+        shown.to_csv(index=False).encode(),
+        file_name=f"gld_las_{latest}.csv",
+        mime="text/csv",
+    )
     rows = selection.selection.get("rows", []) if selection else []
     if rows:
         open_profile(shown.iloc[rows[0]]["Code"])

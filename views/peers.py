@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.state import current_la
 from profiles.areas import ENGLAND, area_name, picker_options
 from profiles.charts import peer_dot_chart, peer_trend_chart
 from profiles.peers import (
@@ -19,6 +18,7 @@ from profiles.peers import (
     trend,
 )
 from profiles.targets import academic_year
+from views.state import current_la
 
 
 def peer_set_from_url() -> None:
@@ -64,21 +64,32 @@ def rank_text(row, group: str) -> str:
 def render() -> None:
     st.title("Peers")
     year, since = latest_and_since()
-    st.caption(f"GLD at the end of Reception, {academic_year(year)} and since {academic_year(since)} "
-               "(DfE EYFSP via LAIT); peers from DfE's children's services statistical neighbours.")
+    st.caption(
+        f"GLD at the end of Reception, {academic_year(year)} and since {academic_year(since)} "
+        "(DfE EYFSP via LAIT); peers from DfE's children's services statistical neighbours."
+    )
     code = current_la()
     if not code or code == ENGLAND:
         st.info("Choose a local authority above to compare it with its peers.")
         return
     peer_set_from_url()
     st.session_state.setdefault("peer_set", "sn2025")
-    peer_set = st.segmented_control("Compare with", options=list(PEER_SETS), format_func=PEER_SETS.get,
-                                    key="peer_set", selection_mode="single") or "sn2025"
+    peer_set = (
+        st.segmented_control(
+            "Compare with", options=list(PEER_SETS), format_func=PEER_SETS.get, key="peer_set", selection_mode="single"
+        )
+        or "sn2025"
+    )
     custom = st.session_state.get("custom_peers", [])
     if peer_set == "custom":
         codes, labels = picker_options()
-        custom = st.multiselect("LAs in your custom set", options=[c for c in codes if c != ENGLAND],
-                                format_func=lambda c: labels.get(c, c), key="custom_peers", max_selections=40)
+        custom = st.multiselect(
+            "LAs in your custom set",
+            options=[c for c in codes if c != ENGLAND],
+            format_func=lambda c: labels.get(c, c),
+            key="custom_peers",
+            max_selections=40,
+        )
     write_url(peer_set, custom)
 
     peers, description = peer_codes(code, peer_set, custom)
@@ -99,24 +110,40 @@ def render() -> None:
 
     mean_all, n_all = means["gld_all"]
     mean_fsm, n_fsm = means["gld_fsm"]
-    summary = (f"In {academic_year(year)}, {own['gld_all']:.1f}% of children in {name} reached a good level of "
-               f"development against a peer average of {mean_all:.1f}% (simple mean of {n_all} LAs)"
-               if mean_all is not None and own["gld_all"] == own["gld_all"] else f"{name}: no peer average.")
+    summary = (
+        f"In {academic_year(year)}, {own['gld_all']:.1f}% of children in {name} reached a good level of "
+        f"development against a peer average of {mean_all:.1f}% (simple mean of {n_all} LAs)"
+        if mean_all is not None and own["gld_all"] == own["gld_all"]
+        else f"{name}: no peer average."
+    )
     if mean_fsm is not None and own["gld_fsm"] == own["gld_fsm"]:
         summary += f"; for FSM-eligible children {own['gld_fsm']:.1f}% against {mean_fsm:.1f}% ({n_fsm} LAs)."
     st.subheader("Latest GLD beside the peers")
     st.markdown(summary)
     references = reference_rows(code, year)
     dots = dot_data(rows, means, references)
-    st.altair_chart(peer_dot_chart(dots, name, PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:], academic_year(year)), theme=None)
+    st.altair_chart(
+        peer_dot_chart(dots, name, PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:], academic_year(year)),
+        theme=None,
+    )
     with st.expander("Table of the plotted data"):
         st.dataframe(dots, hide_index=True, width="stretch")
-    st.download_button("Download CSV of the plotted data", dots.to_csv(index=False).encode(),
-                       file_name=f"gld_peers_{code}_{peer_set}.csv", mime="text/csv", key="dl_peer_dots")
+    st.download_button(
+        "Download CSV of the plotted data",
+        dots.to_csv(index=False).encode(),
+        file_name=f"gld_peers_{code}_{peer_set}.csv",
+        mime="text/csv",
+        key="dl_peer_dots",
+    )
 
     st.subheader(f"Trend since {academic_year(since)}")
-    group = st.radio("Pupils", ["all", "fsm"], horizontal=True, key="peer_trend_group",
-                     format_func={"all": "All children", "fsm": "FSM-eligible children"}.get)
+    group = st.radio(
+        "Pupils",
+        ["all", "fsm"],
+        horizontal=True,
+        key="peer_trend_group",
+        format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
+    )
     group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
     trend_data = trend(tuple([code] + peers), group, since)
     st.markdown(f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue.")
@@ -125,33 +152,83 @@ def render() -> None:
         st.dataframe(trend_data, hide_index=True, width="stretch")
 
     st.subheader("FSM gap and distance to each LA's own 2028 target")
-    st.caption("Gap = non-FSM GLD − FSM GLD (points). To gain = the LA's own 2028 target − its latest GLD; "
-               "targets are derived (2023/24 + 9.0 pp) unless published.")
-    table = rows[["name", "role", "gld_all", "gld_fsm", "fsm_gap", "target_all", "to_gain_all", "target_fsm",
-                  "to_gain_fsm", "change_all", "rank_all", "rank_fsm", "tiny", "fsm_low_reliability"]].rename(
-        columns={"name": "LA", "role": "Role", "gld_all": "GLD all %", "gld_fsm": "GLD FSM %", "fsm_gap": "FSM gap (pts)",
-                 "target_all": "Target all %", "to_gain_all": "To gain (all)", "target_fsm": "Target FSM %",
-                 "to_gain_fsm": "To gain (FSM)", "change_all": f"Change since {academic_year(since)}",
-                 "rank_all": "Rank all (of 153)", "rank_fsm": "Rank FSM", "tiny": "Tiny cohort",
-                 "fsm_low_reliability": "FSM low reliability"})
+    st.caption(
+        "Gap = non-FSM GLD − FSM GLD (points). To gain = the LA's own 2028 target − its latest GLD; "
+        "targets are derived (2023/24 + 9.0 pp) unless published."
+    )
+    table = rows[
+        [
+            "name",
+            "role",
+            "gld_all",
+            "gld_fsm",
+            "fsm_gap",
+            "target_all",
+            "to_gain_all",
+            "target_fsm",
+            "to_gain_fsm",
+            "change_all",
+            "rank_all",
+            "rank_fsm",
+            "tiny",
+            "fsm_low_reliability",
+        ]
+    ].rename(
+        columns={
+            "name": "LA",
+            "role": "Role",
+            "gld_all": "GLD all %",
+            "gld_fsm": "GLD FSM %",
+            "fsm_gap": "FSM gap (pts)",
+            "target_all": "Target all %",
+            "to_gain_all": "To gain (all)",
+            "target_fsm": "Target FSM %",
+            "to_gain_fsm": "To gain (FSM)",
+            "change_all": f"Change since {academic_year(since)}",
+            "rank_all": "Rank all (of 153)",
+            "rank_fsm": "Rank FSM",
+            "tiny": "Tiny cohort",
+            "fsm_low_reliability": "FSM low reliability",
+        }
+    )
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button("Download CSV", table.to_csv(index=False).encode(), file_name=f"gld_peer_table_{code}.csv",
-                       mime="text/csv", key="dl_peer_table")
+    st.download_button(
+        "Download CSV",
+        table.to_csv(index=False).encode(),
+        file_name=f"gld_peer_table_{code}.csv",
+        mime="text/csv",
+        key="dl_peer_table",
+    )
 
     st.subheader("Peers doing better for FSM children")
-    similar = st.toggle("Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)",
-                        key="similar_fsm")
+    similar = st.toggle(
+        "Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)", key="similar_fsm"
+    )
     better = doing_better_for_fsm(code, peers, year, since, similar_fsm=similar)
     if better.empty:
         st.markdown(f"No LA in this comparison has a higher FSM GLD than {name} in {academic_year(year)}.")
     else:
-        st.markdown(f"{len(better)} LAs have a higher FSM GLD than {name} ({own['gld_fsm']:.1f}%) — "
-                    f"worth a conversation. The highest is {better.iloc[0]['name']}, {better.iloc[0]['ahead_by']:.1f} "
-                    "points ahead.")
-        st.dataframe(better.drop(columns=["area_code"]).rename(columns={
-            "name": "LA", "region_name": "Region", "gld_fsm": "GLD FSM %", "ahead_by": "Ahead by (pts)",
-            "pct_primary_fsm": "Primary FSM %", "fsm_gap": "FSM gap (pts)", "fsm_low_reliability": "Low reliability",
-            "tiny": "Tiny cohort"}), hide_index=True, width="stretch")
+        st.markdown(
+            f"{len(better)} LAs have a higher FSM GLD than {name} ({own['gld_fsm']:.1f}%) — "
+            f"worth a conversation. The highest is {better.iloc[0]['name']}, {better.iloc[0]['ahead_by']:.1f} "
+            "points ahead."
+        )
+        st.dataframe(
+            better.drop(columns=["area_code"]).rename(
+                columns={
+                    "name": "LA",
+                    "region_name": "Region",
+                    "gld_fsm": "GLD FSM %",
+                    "ahead_by": "Ahead by (pts)",
+                    "pct_primary_fsm": "Primary FSM %",
+                    "fsm_gap": "FSM gap (pts)",
+                    "fsm_low_reliability": "Low reliability",
+                    "tiny": "Tiny cohort",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 
 render()

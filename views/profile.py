@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from views.state import current_la
 from profiles.charts import gap_chart, trajectory_chart
 from profiles.profile import build_profile, gap_data, gap_sentence, summary_sentence, table_view, trajectory_data
 from profiles.targets import academic_year
+from views.state import current_la
 
 
 def _fmt(value: float | None, suffix: str = "%") -> str:
@@ -21,8 +21,9 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
         left, right = st.columns(2)
         custom = {}
         for column, group, label in ((left, "all", "All children (%)"), (right, "fsm", "FSM-eligible children (%)")):
-            value = column.number_input(label, min_value=0.0, max_value=100.0, step=0.1, format="%.1f",
-                                        key=f"custom_target_{group}_{code}")
+            value = column.number_input(
+                label, min_value=0.0, max_value=100.0, step=0.1, format="%.1f", key=f"custom_target_{group}_{code}"
+            )
             custom[group] = value if value and value > 0 else None
     return custom
 
@@ -37,15 +38,20 @@ def headline(profile) -> None:
         cols = st.columns(4)
         england = profile.latest(group, profile.england)
         region = profile.latest(group, profile.region) if profile.region_name else None
-        compare = f"England {_fmt(england)}" + (f" · {profile.region_name} {_fmt(region)}" if region is not None else "")
+        compare = f"England {_fmt(england)}" + (
+            f" · {profile.region_name} {_fmt(region)}" if region is not None else ""
+        )
         cols[0].metric(f"GLD {year}", _fmt(prog.latest_pct), help=compare)
         cols[0].caption(compare)
         cols[1].metric("2028 target", _fmt(prog.target))
         cols[1].caption(f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else ""))
         cols[2].metric("Points still to gain", _fmt(prog.points_to_gain, " pts"))
-        needed = (f"{prog.required_per_year:.1f} pts a year needed" if prog.required_per_year else "")
-        recent = (f"recent change {prog.recent_per_year:+.1f} pts a year since {academic_year(prog.recent_from_year)}"
-                  if prog.recent_per_year is not None else "no recent trend")
+        needed = f"{prog.required_per_year:.1f} pts a year needed" if prog.required_per_year else ""
+        recent = (
+            f"recent change {prog.recent_per_year:+.1f} pts a year since {academic_year(prog.recent_from_year)}"
+            if prog.recent_per_year is not None
+            else "no recent trend"
+        )
         cols[2].caption(" · ".join(x for x in (needed, recent) if x))
         cols[3].metric("Status", "", help=prog.status)
         cols[3].markdown(f"**{prog.status.capitalize()}**")
@@ -56,8 +62,10 @@ def headline(profile) -> None:
 
 def render() -> None:
     st.title("Local authority profile")
-    st.caption("Share of children reaching a good level of development (GLD) at the end of Reception — "
-               "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards.")
+    st.caption(
+        "Share of children reaching a good level of development (GLD) at the end of Reception — "
+        "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards."
+    )
     code = current_la()
     if not code:
         st.info("Choose a local authority above to see its profile.")
@@ -76,12 +84,18 @@ def render() -> None:
     st.subheader("Trajectory against the 2028 target")
     data = trajectory_data(profile)
     st.markdown(summary)
-    st.altair_chart(trajectory_chart(data, profile.name, profile.latest_year, description=summary),
-                    width="stretch", theme=None)
+    st.altair_chart(
+        trajectory_chart(data, profile.name, profile.latest_year, description=summary), width="stretch", theme=None
+    )
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
-    st.download_button("Download CSV of the plotted data", data.to_csv(index=False).encode(),
-                       file_name=f"gld_trajectory_{profile.code}.csv", mime="text/csv", key="dl_trajectory")
+    st.download_button(
+        "Download CSV of the plotted data",
+        data.to_csv(index=False).encode(),
+        file_name=f"gld_trajectory_{profile.code}.csv",
+        mime="text/csv",
+        key="dl_trajectory",
+    )
 
     st.subheader("The FSM gap")
     gaps = gap_data(profile)
@@ -90,12 +104,19 @@ def render() -> None:
     st.altair_chart(gap_chart(gaps, profile.name, description=gap_text), width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(gaps, hide_index=True, width="stretch")
-    st.download_button("Download CSV of the plotted data", gaps.to_csv(index=False).encode(),
-                       file_name=f"gld_fsm_gap_{profile.code}.csv", mime="text/csv", key="dl_gap")
+    st.download_button(
+        "Download CSV of the plotted data",
+        gaps.to_csv(index=False).encode(),
+        file_name=f"gld_fsm_gap_{profile.code}.csv",
+        mime="text/csv",
+        key="dl_gap",
+    )
 
     st.subheader("Every value, with cohort sizes and intervals")
-    st.caption("95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
-               "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed.")
+    st.caption(
+        "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
+        "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed."
+    )
     st.dataframe(table_view(profile), hide_index=True, width="stretch")
 
 

@@ -37,7 +37,11 @@ def la_picker() -> None:
     url_value = url_values[0] if url_values else None
     # The URL wins only when it differs from what this session last wrote there (a new link);
     # otherwise a choice just made in the picker would be undone by the stale URL.
-    if url_value is not None and url_value != st.session_state.get(SYNCED_KEY) and url_value != st.session_state.get(LA_KEY):
+    if (
+        url_value is not None
+        and url_value != st.session_state.get(SYNCED_KEY)
+        and url_value != st.session_state.get(LA_KEY)
+    ):
         st.session_state[SYNCED_KEY] = url_value
         resolution = resolve_code(url_value)
         st.session_state[LA_KEY] = resolution.code

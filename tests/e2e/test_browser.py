@@ -57,7 +57,8 @@ def test_bad_code_shows_a_notice(server, page):
 def test_peer_set_switch_updates_url(server, page, artifacts):
     page.goto(f"{server}/peers?la=E08000018")
     page.locator(f"{CHART} svg text", has_text="Rotherham beside statistical neighbours (May 2025)").first.wait_for(
-        timeout=90_000)
+        timeout=90_000
+    )
     page.get_by_text("All LAs in the region", exact=True).click()
     page.wait_for_url(re.compile(r"peers=region"), timeout=30_000)
     page.locator(f"{CHART} svg text", has_text="Rotherham beside all LAs in the region").first.wait_for(timeout=30_000)
