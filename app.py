@@ -13,6 +13,7 @@ navigation = st.navigation(
         st.Page("views/overview.py", title="England overview", url_path="overview", default=True),
         st.Page("views/profile.py", title="LA profile", url_path="profile"),
         st.Page("views/peers.py", title="Peers", url_path="peers"),
+        st.Page("views/wards.py", title="Wards", url_path="wards"),
         st.Page("views/about.py", title="About the data", url_path="about"),
     ],
     position="top",

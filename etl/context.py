@@ -146,7 +146,8 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
         return out
 
     out = pd.concat([shape(iod19, "IoD2019", True), shape(iod25, "IoD2025", False)], ignore_index=True)
-    out["rank_of_avg_score_out_of"] = out.groupby("edition")["area_code"].transform("count")
+    # Ranks run over the LAs of each edition's own boundaries (151 in 2019, 153 in 2025).
+    out["rank_of_avg_score_out_of"] = out.groupby("edition")["imd_rank_of_avg_score"].transform("max").astype("int64")
     return out
 
 

@@ -34,6 +34,19 @@ PALETTES = {
     "oranges": ["#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603"],
     "purples": ["#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"],
     "greens": ["#c7e9c0", "#a1d99b", "#74c476", "#31a354", "#006d2c"],
+    # Ten classes for national deciles, decile 1 (most deprived) darkest.
+    "deciles": [
+        "#3f007d",
+        "#54278f",
+        "#6a51a3",
+        "#807dba",
+        "#9e9ac8",
+        "#bcbddc",
+        "#dadaeb",
+        "#e5e3f0",
+        "#edebf5",
+        "#f4f3f9",
+    ],
 }
 
 
@@ -58,12 +71,15 @@ def _hex_to_rgba(colour: str, alpha: int = 230) -> list[int]:
     return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 
 
-def classify(values: pd.Series, palette: str, decimals: int = 1, classes: int = 5) -> tuple[list[list[int]], Legend]:
+def classify(
+    values: pd.Series, palette: str, decimals: int = 1, classes: int = 5, reverse: bool = False
+) -> tuple[list[list[int]], Legend]:
     """Quantile classes (about equal numbers of areas per colour); missing values in grey.
 
+    `reverse` gives the darkest colour to the lowest values (for ranks, where 1 = most deprived).
     Returns a colour per value and the legend (ranges rounded to `decimals`).
     """
-    colours = PALETTES[palette]
+    colours = PALETTES[palette][::-1] if reverse else PALETTES[palette]
     present = values.dropna()
     if present.empty:
         return [NO_DATA_COLOUR] * len(values), Legend("", [("#d2d2d2", "no data")])
@@ -135,6 +151,7 @@ def choropleth(
     layer_id: str,
     highlight_key: str | None = None,
     highlighted: set[str] | None = None,
+    highlight_colour: list[int] | None = None,
 ) -> pdk.Deck:
     """A pydeck Deck with one pickable polygon layer and no base map.
 
@@ -142,7 +159,9 @@ def choropleth(
     """
     data = shapes.copy()
     if highlight_key and highlighted:
-        data["line"] = [[17, 24, 39, 255] if key in highlighted else OUTLINE for key in data[highlight_key]]
+        data["line"] = [
+            (highlight_colour or [17, 24, 39, 255]) if key in highlighted else OUTLINE for key in data[highlight_key]
+        ]
         data["line_width"] = [LINE_METRES * 4 if key in highlighted else LINE_METRES for key in data[highlight_key]]
     else:
         data["line"] = [OUTLINE] * len(data)
@@ -191,3 +210,14 @@ def payload_bytes(deck: pdk.Deck) -> int:
 def records_json(frame: pd.DataFrame) -> str:
     """JSON of a frame, for tests and downloads."""
     return json.dumps(frame.to_dict(orient="records"))
+
+
+def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
+    """Colours for national deciles 1–10 (1 = most deprived, darkest); missing in grey."""
+    colours = PALETTES["deciles"]
+    rgba = [NO_DATA_COLOUR if pd.isna(v) else _hex_to_rgba(colours[int(v) - 1]) for v in values]
+    entries = [
+        (colours[i], f"{i + 1}" + (" most deprived" if i == 0 else " least deprived" if i == 9 else ""))
+        for i in range(10)
+    ]
+    return rgba, Legend("", entries)

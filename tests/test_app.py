@@ -133,4 +133,45 @@ def test_overview_measures():
     for measure in ["gld_fsm", "to_gain_all", "change_all"]:
         app.selectbox(key="overview_measure").select(measure).run()
         assert not app.exception
-        assert app.query_params["measure"] == measure
+        assert app.query_params["map"] == measure
+
+
+def test_wards_page_with_filters_from_url():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E08000018"
+    app.query_params["dec"] = "1-3"
+    app.query_params["minkids"] = "1000"
+    app.query_params["measure"] = "imd_avg_rank"
+    app.run()
+    app.switch_page("views/wards.py").run()
+    assert not app.exception, app.exception
+    assert app.session_state["ward_deciles"] == (1, 3)
+    assert app.session_state["ward_measure"] == "imd_avg_rank"
+    table = app.dataframe[0].value
+    assert len(table) > 0
+    assert (table["IDACI ward decile"] <= 3).all() and (table["Children 0–15"] >= 1000).all()
+
+
+def test_wards_selected_by_url_and_bad_codes_dropped():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E08000018"
+    app.run()
+    app.switch_page("views/wards.py").run()
+    all_rows = len(app.dataframe[0].value)
+    first_two = list(app.dataframe[0].value["Ward code"][:2])
+    app.query_params["wards"] = ",".join(first_two + ["E05999999"])
+    app.run()
+    assert not app.exception
+    assert list(app.dataframe[0].value["Ward code"]) == first_two
+    assert any("left out" in w.value for w in app.warning)
+    assert all_rows > 2
+
+
+def test_ward_filter_changes_table():
+    app = run_page("views/wards.py", "E10000016")
+    before = len(app.dataframe[0].value)
+    app.slider(key="ward_deciles").set_value((1, 2)).run()
+    after = app.dataframe[0].value
+    assert not app.exception
+    assert 0 < len(after) < before
+    assert app.query_params["dec"] == "1-2"

@@ -73,3 +73,32 @@ def test_quantile_classes_on_a_tiny_fixture():
 def test_cumberland_has_no_2021_neighbours(peer_set):
     codes, text = peer_codes("E06000063", peer_set, [])
     assert codes == [] and "did not exist" in text
+
+
+def test_kent_ward_map_payload_under_300_kb():
+    from profiles.maps import payload_bytes
+    from profiles.wards import ward_map, ward_table
+
+    wards = ward_table("E10000016")
+    assert len(wards) == 265
+    deck, _ = ward_map("E10000016", "idaci_decile", wards, wards)
+    assert payload_bytes(deck) < 300_000
+
+
+def test_ward_filters_on_a_tiny_fixture():
+    from profiles.wards import WardFilters, apply_filters, parse_decile_range, parse_ward_codes
+
+    wards = pd.DataFrame(
+        {
+            "ward_code": ["A", "B", "C"],
+            "idaci_decile": [1, 5, 9],
+            "imd_decile": [2, 2, 2],
+            "children_0_15": [100, 2000, 3000],
+        }
+    )
+    assert list(apply_filters(wards, WardFilters(decile_range=(1, 5)))["ward_code"]) == ["A", "B"]
+    assert list(apply_filters(wards, WardFilters(min_children=1000))["ward_code"]) == ["B", "C"]
+    assert list(apply_filters(wards, WardFilters(ward_codes=("C",), decile_range=(1, 10)))["ward_code"]) == ["C"]
+    assert parse_decile_range("1-3") == (1, 3) and parse_decile_range("3-1") is None
+    assert parse_decile_range("1;DROP") is None
+    assert parse_ward_codes("a,B,zz", {"A", "B"}) == (["A", "B"], 1)

@@ -39,14 +39,14 @@ def render() -> None:
         st.dataframe(data, hide_index=True, width="stretch")
 
     st.subheader("Every local authority on a map")
-    url_measure = st.query_params.get("measure")
+    url_measure = st.query_params.get("map")
     if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
         st.session_state["overview_measure"] = url_measure
     st.session_state["measure_in_url"] = url_measure
     measure = st.selectbox(
         "Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since), key="overview_measure"
     )
-    st.query_params["measure"] = measure
+    st.query_params["map"] = measure
     st.session_state["measure_in_url"] = measure
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)

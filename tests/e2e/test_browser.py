@@ -75,3 +75,21 @@ def test_overview_map_renders_and_picker_opens_profile(server, page, artifacts):
     choose_la(page, "Leeds")
     page.wait_for_url(re.compile(r"/profile\?la=E08000035"), timeout=30_000)
     wait_for_profile(page, "Leeds")
+
+
+def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
+    page.goto(f"{server}/wards?la=E10000016")
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
+    heading = page.get_by_role("heading", name=re.compile(r"^\d+ wards$"))
+    heading.wait_for(timeout=60_000)
+    assert heading.inner_text() == "265 wards"
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(artifacts / "wards_kent.png"))
+    # Narrow to the most deprived decile with the keyboard on the slider's upper handle.
+    handle = page.get_by_role("slider").last
+    handle.focus()
+    for _ in range(9):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"dec=1-1"), timeout=30_000)
+    page.get_by_role("heading", name=re.compile(r"^\d+ wards$")).filter(has_not_text="265").wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,169 @@
+"""Ward-level context for one LA: deprivation and child population, filters, map and LA context.
+
+GLD is not published below LA level; these are IoD2019 LSOA ranks and mid-2015 populations
+aggregated to December 2023 wards during the build (see the `wards` table in data/SCHEMA.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from profiles.db import query
+from profiles.maps import Legend, choropleth, classify, decile_colours, ward_shapes
+
+
+@dataclass(frozen=True)
+class WardMeasure:
+    """A ward measure that can colour the map."""
+
+    column: str
+    label: str
+    kind: str  # 'rank' (1 = most deprived), 'decile', 'count' or 'percent'
+
+
+WARD_MEASURES: dict[str, WardMeasure] = {
+    "idaci_decile": WardMeasure("idaci_decile", "IDACI national ward decile (1 = most deprived)", "decile"),
+    "idaci_avg_rank": WardMeasure("idaci_avg_rank", "IDACI average rank (1 = most deprived)", "rank"),
+    "imd_decile": WardMeasure("imd_decile", "IMD national ward decile (1 = most deprived)", "decile"),
+    "imd_avg_rank": WardMeasure("imd_avg_rank", "IMD average rank (1 = most deprived)", "rank"),
+    "children_0_15": WardMeasure("children_0_15", "Children aged 0–15 (mid-2015)", "count"),
+    "pct_children_idaci_decile1": WardMeasure(
+        "pct_children_idaci_decile1", "% of children in the most deprived IDACI decile", "percent"
+    ),
+}
+DECILE_FILTERS = {"idaci_decile": "IDACI ward decile", "imd_decile": "IMD ward decile"}
+METHOD_NOTE = (
+    "GLD is not published by ward. Ward figures are built from the English Indices of Deprivation 2019 "
+    "(LSOA ranks, rank 1 = most deprived) and mid-2015 populations: each 2011 LSOA is assigned to the "
+    "December 2023 ward containing its centre (6 LSOAs snapped to the nearest ward); IMD ranks are "
+    "population-weighted and IDACI ranks child-weighted. 58 small wards contain no LSOA centre: their "
+    "values are estimated by overlapping LSOA areas and they are outlined in orange."
+)
+
+
+@dataclass(frozen=True)
+class WardFilters:
+    """What the analyst has chosen: wards by name, a decile range, a minimum number of children."""
+
+    ward_codes: tuple[str, ...] = ()
+    decile_measure: str = "idaci_decile"
+    decile_range: tuple[int, int] = (1, 10)
+    min_children: int = 0
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def ward_table(area_code: str) -> pd.DataFrame:
+    """All December 2023 wards of one LA with their indicators."""
+    return query(
+        "SELECT ward_code, ward_name, lad_code, population, children_0_15, imd_avg_rank, idaci_avg_rank, "
+        "pct_lsoas_imd_decile1, pct_children_idaci_decile1, imd_decile, idaci_decile, method "
+        "FROM wards WHERE area_code = ? ORDER BY ward_name",
+        [area_code],
+    )
+
+
+def apply_filters(wards: pd.DataFrame, filters: WardFilters) -> pd.DataFrame:
+    """Wards passing every filter (an empty name list means every ward)."""
+    low, high = filters.decile_range
+    keep = wards[filters.decile_measure].between(low, high) & (wards["children_0_15"] >= filters.min_children)
+    if filters.ward_codes:
+        keep &= wards["ward_code"].isin(filters.ward_codes)
+    return wards[keep]
+
+
+def parse_decile_range(text: str | None) -> tuple[int, int] | None:
+    """'1-3' → (1, 3); None for anything else."""
+    if not text or len(text) > 5:
+        return None
+    parts = text.split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    low, high = int(parts[0]), int(parts[1])
+    return (low, high) if 1 <= low <= high <= 10 else None
+
+
+def parse_ward_codes(text: str | None, known: set[str]) -> tuple[list[str], int]:
+    """Known ward codes from a comma-separated `wards=` value, and how many items were dropped."""
+    if not text:
+        return [], 0
+    items = [item.strip().upper() for item in str(text)[:4000].split(",") if item.strip()]
+    codes = [item for item in dict.fromkeys(items) if item in known]
+    return codes, len(items) - len(codes)
+
+
+def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame) -> tuple[pdk.Deck, Legend]:
+    """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined."""
+    spec = WARD_MEASURES[measure]
+    shapes = ward_shapes(tuple(all_wards["ward_code"])).merge(all_wards, on="ward_code", how="left")
+    if spec.kind == "decile":
+        fills, legend = decile_colours(shapes[spec.column])
+    else:
+        fills, legend = classify(shapes[spec.column], "purples", decimals=0, reverse=spec.kind == "rank")
+    visible = set(shown["ward_code"])
+    shapes["fill"] = [fill if code in visible else [255, 255, 255, 0] for fill, code in zip(fills, shapes["ward_code"])]
+    shapes["value"] = [
+        "no value" if pd.isna(v) else (f"{v:,.0f}" if spec.kind != "percent" else f"{v:.1f}%")
+        for v in shapes[spec.column]
+    ]
+    shapes["estimated"] = shapes["method"].map({"area_weighted": "yes: area-weighted estimate"}).fillna("no")
+    shapes["children_text"] = shapes["children_0_15"].map(lambda v: f"{v:,.0f}")
+    shapes = shapes[
+        [
+            "ward_code",
+            "ward_name",
+            "value",
+            "children_text",
+            "idaci_decile",
+            "imd_decile",
+            "estimated",
+            "polygon",
+            "fill",
+            "method",
+        ]
+    ]
+    estimated = set(shapes.loc[shapes["method"] == "area_weighted", "ward_code"])
+    deck = choropleth(
+        shapes.drop(columns="method"),
+        "<b>{ward_name}</b> ({ward_code})<br/>" + spec.label + ": <b>{value}</b><br/>Children 0–15: {children_text}"
+        "<br/>IDACI decile {idaci_decile} · IMD decile {imd_decile}<br/>Estimated: {estimated}",
+        "ward_choropleth",
+        highlight_key="ward_code",
+        highlighted=estimated,
+        highlight_colour=[234, 88, 12, 255],
+    )
+    return deck, legend
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def la_context(area_code: str) -> dict:
+    """LA deprivation (IoD2019 and IoD2025), latest FSM eligibility and latest GLD (all and FSM)."""
+    deprivation = query("SELECT * FROM deprivation_la WHERE area_code = ? ORDER BY edition", [area_code])
+    fsm = query(
+        "SELECT year, pct_primary_fsm, pct_secondary_fsm FROM fsm_eligibility WHERE area_code = ? "
+        "AND pct_primary_fsm IS NOT NULL ORDER BY year DESC LIMIT 1",
+        [area_code],
+    )
+    gld = query(
+        "SELECT pupil_group, pct, year FROM gld WHERE area_code = ? AND year = (SELECT max(year) FROM gld) "
+        "AND pupil_group IN ('all', 'fsm')",
+        [area_code],
+    )
+    return {"deprivation": deprivation, "fsm": fsm, "gld": gld}
+
+
+def summary(name: str, wards: pd.DataFrame, shown: pd.DataFrame) -> str:
+    """One sentence about the filtered wards (doubles as the map's alt text)."""
+    if shown.empty:
+        return f"No ward of {name} matches these filters."
+    children = shown["children_0_15"].sum()
+    share = children / wards["children_0_15"].sum() * 100 if wards["children_0_15"].sum() else 0
+    most = shown.sort_values("idaci_avg_rank").iloc[0]
+    return (
+        f"{len(shown)} of {name}'s {len(wards)} wards match, home to about {children:,.0f} children aged 0–15 "
+        f"({share:.0f}% of the LA's, mid-2015). The most income-deprived for children is {most['ward_name']} "
+        f"(IDACI ward decile {most['idaci_decile']})."
+    )

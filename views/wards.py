@@ -1,0 +1,209 @@
+"""Wards: deprivation and child population by ward for one LA, filterable, beside the LA's outcomes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from profiles.areas import ENGLAND, area_name
+from profiles.maps import legend_html
+from profiles.targets import academic_year
+from profiles.wards import (
+    DECILE_FILTERS,
+    METHOD_NOTE,
+    WARD_MEASURES,
+    WardFilters,
+    apply_filters,
+    la_context,
+    parse_decile_range,
+    parse_ward_codes,
+    summary,
+    ward_map,
+    ward_table,
+)
+from views.state import current_la
+
+
+def state_from_url(code: str, wards: pd.DataFrame) -> None:
+    """Load measure, wards, decile range and minimum children from a new link into the widgets."""
+    params = {key: st.query_params.get(key) for key in ("measure", "wards", "dec", "decby", "minkids")}
+    signature = (code, tuple(params.values()))
+    if st.session_state.get("wards_url_seen") == signature:
+        return
+    st.session_state["wards_url_seen"] = signature
+    if params["measure"] in WARD_MEASURES:
+        st.session_state["ward_measure"] = params["measure"]
+    if params["decby"] in DECILE_FILTERS:
+        st.session_state["ward_decile_by"] = params["decby"]
+    decile_range = parse_decile_range(params["dec"])
+    if decile_range:
+        st.session_state["ward_deciles"] = decile_range
+    if params["minkids"] and params["minkids"].isdigit() and len(params["minkids"]) <= 6:
+        st.session_state["ward_min_children"] = int(params["minkids"])
+    codes, dropped = parse_ward_codes(params["wards"], set(wards["ward_code"]))
+    if params["wards"] is not None:
+        st.session_state["ward_names"] = codes
+    if dropped:
+        st.warning(
+            f"{dropped} ward code(s) in the link are not wards of {area_name(code)} and were left out.", icon="ℹ️"
+        )
+
+
+def write_url(code: str, filters: WardFilters, measure: str) -> None:
+    values = {
+        "measure": measure,
+        "decby": filters.decile_measure,
+        "dec": f"{filters.decile_range[0]}-{filters.decile_range[1]}",
+        "minkids": str(filters.min_children),
+        "wards": ",".join(filters.ward_codes) or None,
+    }
+    for key, value in values.items():
+        if value is None:
+            if key in st.query_params:
+                del st.query_params[key]
+        elif st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.session_state["wards_url_seen"] = (
+        code,
+        tuple(st.query_params.get(k) for k in ("measure", "wards", "dec", "decby", "minkids")),
+    )
+
+
+def context_panel(code: str) -> None:
+    """The LA's deprivation, FSM eligibility and latest GLD, beside the ward map."""
+    context = la_context(code)
+    st.markdown("**The LA as a whole**")
+    gld = context["gld"].set_index("pupil_group")
+    if not gld.empty:
+        year = academic_year(int(gld["year"].iloc[0]))
+        all_pct = gld["pct"].get("all")
+        fsm_pct = gld["pct"].get("fsm")
+        st.metric(f"GLD {year}, all children", "—" if pd.isna(all_pct) else f"{all_pct:.1f}%")
+        st.metric(f"GLD {year}, FSM-eligible", "—" if fsm_pct is None or pd.isna(fsm_pct) else f"{fsm_pct:.1f}%")
+    if not context["fsm"].empty:
+        row = context["fsm"].iloc[0]
+        st.metric(f"Primary pupils eligible for FSM (Jan {int(row['year'])})", f"{row['pct_primary_fsm']:.1f}%")
+    for row in context["deprivation"].itertuples():
+        st.markdown(
+            f"**{row.edition}**: IMD rank of average score {int(row.imd_rank_of_avg_score)} of "
+            f"{int(row.rank_of_avg_score_out_of)} (1 = most deprived); "
+            f"{row.imd_prop_lsoas_most_deprived_10pct * 100:.0f}% of neighbourhoods in England's most deprived 10%"
+            + (f"; IDACI rank {int(row.idaci_rank_of_avg_score)}" if pd.notna(row.idaci_rank_of_avg_score) else "")
+            + "."
+        )
+
+
+def render() -> None:
+    st.title("Wards")
+    st.caption(
+        "Deprivation (English Indices of Deprivation 2019) and child population (mid-2015) by December 2023 "
+        "ward, for deciding where family hubs and outreach go."
+    )
+    code = current_la()
+    if not code or code == ENGLAND:
+        st.info("Choose a local authority above to see its wards.")
+        return
+    wards = ward_table(code)
+    name = area_name(code)
+    if wards.empty:
+        st.warning(f"No ward data for {name}.")
+        return
+    state_from_url(code, wards)
+    st.header(name)
+    st.info(METHOD_NOTE, icon="ℹ️")
+
+    st.session_state.setdefault("ward_measure", "idaci_decile")
+    st.session_state.setdefault("ward_decile_by", "idaci_decile")
+    st.session_state.setdefault("ward_deciles", (1, 10))
+    st.session_state.setdefault("ward_min_children", 0)
+    labels = dict(zip(wards["ward_code"], wards["ward_name"]))
+    top = st.columns([2, 2, 1])
+    measure = top[0].selectbox(
+        "Colour the map by", list(WARD_MEASURES), format_func=lambda m: WARD_MEASURES[m].label, key="ward_measure"
+    )
+    decile_by = top[1].radio(
+        "Filter by decile of",
+        list(DECILE_FILTERS),
+        format_func=DECILE_FILTERS.get,
+        key="ward_decile_by",
+        horizontal=True,
+    )
+    min_children = top[2].number_input(
+        "At least this many children", min_value=0, max_value=100_000, step=100, key="ward_min_children"
+    )
+    row = st.columns([2, 3])
+    deciles = row[0].slider("Decile range (1 = most deprived 10% of wards in England)", 1, 10, key="ward_deciles")
+    chosen = row[1].multiselect(
+        "Wards by name",
+        list(wards["ward_code"]),
+        format_func=lambda c: labels.get(c, c),
+        key="ward_names",
+        placeholder="All wards",
+    )
+    filters = WardFilters(tuple(chosen), decile_by, tuple(deciles), int(min_children))
+    write_url(code, filters, measure)
+    shown = apply_filters(wards, filters)
+
+    text = summary(name, wards, shown)
+    st.markdown(text)
+    left, right = st.columns([3, 1])
+    with left:
+        deck, legend = ward_map(code, measure, shown, wards)
+        event = st.pydeck_chart(
+            deck, on_select="rerun", selection_mode="single-object", key=f"ward_map_{code}", height=560
+        )
+        st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
+        st.caption(
+            "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
+            "No base map: boundaries ONS December 2023."
+        )
+        picked = (event.selection.get("objects", {}) or {}).get("ward_choropleth", []) if event else []
+        if picked:
+            ward = picked[0]["ward_code"]
+            if ward not in chosen:
+                st.session_state["ward_names"] = [*chosen, ward]
+                st.rerun()
+    with right:
+        context_panel(code)
+
+    st.subheader(f"{len(shown)} wards")
+    table = shown.rename(
+        columns={
+            "ward_code": "Ward code",
+            "ward_name": "Ward",
+            "lad_code": "District",
+            "population": "Population (2015)",
+            "children_0_15": "Children 0–15",
+            "imd_avg_rank": "IMD avg rank",
+            "idaci_avg_rank": "IDACI avg rank",
+            "pct_lsoas_imd_decile1": "% LSOAs IMD decile 1",
+            "pct_children_idaci_decile1": "% children IDACI decile 1",
+            "imd_decile": "IMD ward decile",
+            "idaci_decile": "IDACI ward decile",
+            "method": "Method",
+        }
+    )
+    table["Method"] = table["Method"].map({"lsoa_point": "LSOA centres", "area_weighted": "area-weighted (estimate)"})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Population (2015)": st.column_config.NumberColumn(format="%.0f"),
+            "Children 0–15": st.column_config.NumberColumn(format="%.0f"),
+            "IMD avg rank": st.column_config.NumberColumn(format="%.0f"),
+            "IDACI avg rank": st.column_config.NumberColumn(format="%.0f"),
+            "% LSOAs IMD decile 1": st.column_config.NumberColumn(format="%.1f"),
+            "% children IDACI decile 1": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+    st.download_button(
+        "Download CSV of these wards",
+        table.to_csv(index=False).encode(),
+        file_name=f"wards_{code}.csv",
+        mime="text/csv",
+        key="dl_wards",
+    )
+
+
+render()
