@@ -54,8 +54,13 @@ class CompactDeck(pdk.Deck):
     """A Deck whose JSON has no indentation: Streamlit sends `to_json()` as it is, and pydeck's
     indented output is almost five times larger than the data it carries."""
 
+    _json: str | None = None
+
     def to_json(self) -> str:
-        return json.dumps(json.loads(super().to_json()), separators=(",", ":"))
+        # Built once: a cached deck is shared between sessions and never changed.
+        if self._json is None:
+            self._json = json.dumps(json.loads(super().to_json()), separators=(",", ":"))
+        return self._json
 
 
 @dataclass(frozen=True)

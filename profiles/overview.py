@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pydeck as pdk
+import streamlit as st
 
 from profiles.maps import Legend, choropleth, classify, la_shapes
 from profiles.peers import la_latest
@@ -34,8 +35,13 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
 def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
-    """The choropleth of all LAs for a measure, its legend and a one-sentence summary."""
+    """The choropleth of all LAs for a measure, its legend and a one-sentence summary.
+
+    Cached as a shared resource: the deck is never changed after it is built, and building its
+    JSON for 153 LAs is the slowest step of the overview.
+    """
     spec = MEASURES[measure]
     table = la_latest(year, since)
     shapes = la_shapes().merge(table, on="area_code", how="left")

@@ -14,6 +14,32 @@ from profiles.targets import academic_year
 from views.state import current_la, open_profile, picked_this_run
 
 
+@st.fragment
+def map_section(latest: int, since: int) -> None:
+    """The LA map and its measure picker; a fragment, so changing the measure redraws only this."""
+    st.subheader("Every local authority on a map")
+    url_measure = st.query_params.get("map")
+    if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
+        st.session_state["overview_measure"] = url_measure
+    st.session_state["measure_in_url"] = url_measure
+    measure = st.selectbox(
+        "Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since), key="overview_measure"
+    )
+    st.query_params["map"] = measure
+    st.session_state["measure_in_url"] = measure
+    deck, legend, sentence = la_map(measure, latest, since)
+    st.markdown(sentence)
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="la_map", height=620)
+    st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
+    st.caption(
+        "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
+        "grey = no value. Boundaries: ONS, December 2023."
+    )
+    picked = (event.selection.get("objects", {}) or {}).get("la_choropleth", []) if event else []
+    if picked:
+        open_profile(picked[0]["area_code"])
+
+
 def render() -> None:
     if picked_this_run() and current_la():
         open_profile(current_la())  # choosing an LA on the overview opens its profile
@@ -38,27 +64,7 @@ def render() -> None:
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
 
-    st.subheader("Every local authority on a map")
-    url_measure = st.query_params.get("map")
-    if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
-        st.session_state["overview_measure"] = url_measure
-    st.session_state["measure_in_url"] = url_measure
-    measure = st.selectbox(
-        "Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since), key="overview_measure"
-    )
-    st.query_params["map"] = measure
-    st.session_state["measure_in_url"] = measure
-    deck, legend, sentence = la_map(measure, latest, since)
-    st.markdown(sentence)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="la_map", height=620)
-    st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
-    st.caption(
-        "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
-        "grey = no value. Boundaries: ONS, December 2023."
-    )
-    picked = (event.selection.get("objects", {}) or {}).get("la_choropleth", []) if event else []
-    if picked:
-        open_profile(picked[0]["area_code"])
+    map_section(latest, since)
 
     st.subheader(f"Every local authority, {academic_year(latest)}")
     table = overview_table(latest, since)
