@@ -21,7 +21,9 @@ import streamlit as st
 
 from profiles.db import DATA_DIR
 
-LA_SIMPLIFY_DEGREES = 0.004
+# About 1 km: invisible at national scale, and it keeps the map's JSON near 160 kB. Much larger
+# maps (we measured 340 kB) draw, but Streamlit then drops click selections on them.
+LA_SIMPLIFY_DEGREES = 0.012
 COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
 LINE_METRES = 40

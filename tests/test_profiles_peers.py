@@ -102,3 +102,13 @@ def test_ward_filters_on_a_tiny_fixture():
     assert parse_decile_range("1-3") == (1, 3) and parse_decile_range("3-1") is None
     assert parse_decile_range("1;DROP") is None
     assert parse_ward_codes("a,B,zz", {"A", "B"}) == (["A", "B"], 1)
+
+
+def test_national_map_payload_stays_small():
+    # Streamlit drops click selections on much larger deck specs (measured at 340 kB).
+    from profiles.maps import payload_bytes
+    from profiles.overview import la_map
+
+    deck, legend, _ = la_map("gld_all", 2025, 2022)
+    assert payload_bytes(deck) < 200_000
+    assert len(legend.entries) == 5

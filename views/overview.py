@@ -14,9 +14,20 @@ from profiles.targets import academic_year
 from views.state import current_la, open_profile, picked_this_run
 
 
+def clicked_la() -> str | None:
+    """The LA just clicked on the map, if any (its selection is in session state before the rerun)."""
+    event = st.session_state.get("overview_map")
+    picked = (event.get("selection", {}).get("objects", {}) or {}).get("la_choropleth", []) if event else []
+    return picked[0]["area_code"] if picked else None
+
+
 @st.fragment
 def map_section(latest: int, since: int) -> None:
     """The LA map and its measure picker; a fragment, so changing the measure redraws only this."""
+    if clicked_la():
+        code = clicked_la()
+        st.session_state.pop("overview_map", None)  # handled: do not reopen it on the way back
+        open_profile(code)
     st.subheader("Every local authority on a map")
     url_measure = st.query_params.get("map")
     if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
@@ -29,20 +40,21 @@ def map_section(latest: int, since: int) -> None:
     st.session_state["measure_in_url"] = measure
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="la_map", height=620)
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=620)
     st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
     st.caption(
         "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
         "grey = no value. Boundaries: ONS, December 2023."
     )
-    picked = (event.selection.get("objects", {}) or {}).get("la_choropleth", []) if event else []
-    if picked:
-        open_profile(picked[0]["area_code"])
 
 
 def render() -> None:
     if picked_this_run() and current_la():
         open_profile(current_la())  # choosing an LA on the overview opens its profile
+    if clicked_la():
+        code = clicked_la()
+        st.session_state.pop("overview_map", None)  # handled: do not reopen it on the way back
+        open_profile(code)
     st.title("Good level of development in England")
     latest = queries.latest_year()
     since = queries.first_new_framework_year()

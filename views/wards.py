@@ -23,6 +23,27 @@ from profiles.wards import (
 )
 from views.state import current_la
 
+MAP_KEY = "ward_map"
+
+
+def add_clicked_ward() -> None:
+    """A ward clicked on the map joins the wards chosen by name.
+
+    Runs before the widgets are drawn (the click's selection is already in session state) and
+    handles each click once, so removing the ward from the list later is not undone.
+    """
+    event = st.session_state.get(MAP_KEY)
+    picked = (event.get("selection", {}).get("objects", {}) or {}).get("ward_choropleth", []) if event else []
+    if not picked:
+        return
+    ward = picked[0]["ward_code"]
+    if st.session_state.get("ward_click_done") == ward:
+        return
+    st.session_state["ward_click_done"] = ward
+    chosen = list(st.session_state.get("ward_names", []))
+    if ward not in chosen:
+        st.session_state["ward_names"] = [*chosen, ward]
+
 
 def state_from_url(code: str, wards: pd.DataFrame) -> None:
     """Load measure, wards, decile range and minimum children from a new link into the widgets."""
@@ -109,6 +130,7 @@ def render() -> None:
         st.warning(f"No ward data for {name}.")
         return
     state_from_url(code, wards)
+    add_clicked_ward()
     st.header(name)
     st.info(METHOD_NOTE, icon="ℹ️")
 
@@ -149,24 +171,16 @@ def render() -> None:
     left, right = st.columns([3, 1])
     with left:
         deck, legend = ward_map(code, measure, shown, wards)
-        event = st.pydeck_chart(
-            deck, on_select="rerun", selection_mode="single-object", key=f"ward_map_{code}", height=560
-        )
+        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
         st.caption(
             "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
             "No base map: boundaries ONS December 2023."
         )
-        picked = (event.selection.get("objects", {}) or {}).get("ward_choropleth", []) if event else []
-        if picked:
-            ward = picked[0]["ward_code"]
-            if ward not in chosen:
-                st.session_state["ward_names"] = [*chosen, ward]
-                st.rerun()
     with right:
         context_panel(code)
 
-    st.subheader(f"{len(shown)} wards")
+    st.subheader(f"{len(shown)} ward{'' if len(shown) == 1 else 's'}")
     table = shown.rename(
         columns={
             "ward_code": "Ward code",

@@ -80,7 +80,7 @@ def test_overview_map_renders_and_picker_opens_profile(server, page, artifacts):
 def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     page.goto(f"{server}/wards?la=E10000016")
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
-    heading = page.get_by_role("heading", name=re.compile(r"^\d+ wards$"))
+    heading = page.get_by_role("heading", name=re.compile(r"^\d+ wards?$"))
     heading.wait_for(timeout=60_000)
     assert heading.inner_text() == "265 wards"
     page.wait_for_timeout(1500)
@@ -91,5 +91,28 @@ def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     for _ in range(9):
         page.keyboard.press("ArrowLeft")
     page.wait_for_url(re.compile(r"dec=1-1"), timeout=30_000)
-    page.get_by_role("heading", name=re.compile(r"^\d+ wards$")).filter(has_not_text="265").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="265").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def _click_map_centre(page) -> None:
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
+    view = page.locator("#view-default-view").first
+    view.scroll_into_view_if_needed()
+    page.wait_for_timeout(3000)  # the deck draws after its canvas appears
+    box = view.bounding_box()
+    view.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, delay=60)
+
+
+def test_clicking_the_la_map_opens_that_profile(server, page):
+    page.goto(f"{server}/?la=E92000001")
+    _click_map_centre(page)  # the map is fitted to England: its centre is in Staffordshire
+    page.wait_for_url(re.compile(r"/profile\?la=E10000028"), timeout=30_000)
+    wait_for_profile(page, "Staffordshire")
+
+
+def test_clicking_a_ward_selects_it(server, page):
+    page.goto(f"{server}/wards?la=E08000018")
+    _click_map_centre(page)
+    page.wait_for_url(re.compile(r"wards=E05\d{6}"), timeout=30_000)
+    page.get_by_role("heading", name="1 ward", exact=True).wait_for(timeout=30_000)
