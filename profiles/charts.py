@@ -12,7 +12,7 @@ FSM_COLOUR = "#c2410c"  # burnt orange, distinct from blue for colour-blind read
 ENGLAND_ALL = "#7f9cc0"
 ENGLAND_FSM = "#e0a27c"
 MUTED = "#9ca3af"
-FONT = "Arial"
+FONT = "Arial, Liberation Sans, DejaVu Sans, sans-serif"  # a list: the PNG renderer has no Arial
 
 HEIGHT = 440
 OLD_FRAMEWORK = (2013, 2019)
@@ -49,7 +49,7 @@ def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
             titleFontSize=14,
             labelFont=FONT,
             titleFont=FONT,
-            orient="bottom",
+            orient="top",
             columns=2,
             symbolStrokeWidth=4,
             symbolOpacity=1,

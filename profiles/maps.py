@@ -12,6 +12,7 @@ import json
 import math
 from dataclasses import dataclass
 
+import altair as alt
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
 LINE_METRES = 40
 OUTLINE = [90, 90, 90, 255]
 NO_DATA_COLOUR = [210, 210, 210, 200]
+FONT = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
 PALETTES = {
     # ColorBrewer sequential (the 7-class ramps without their two palest steps, so the lightest
     # class still shows on a projector), colour-blind safe. Darker = more of the measure.
@@ -228,3 +230,100 @@ def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
         for i in range(10)
     ]
     return rgba, Legend("", entries)
+
+
+@st.cache_resource(show_spinner=False)
+def la_features() -> list[dict]:
+    """GeoJSON features of the 153 LAs (simplified, 3 dp) for static maps."""
+    frame = gpd.read_parquet(DATA_DIR / "la_boundaries.parquet")
+    simplified = shapely.set_precision(
+        shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES), 0.001
+    )
+    return [
+        {"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": {"area_code": code}}
+        for code, geometry in zip(frame["area_code"], simplified)
+    ]
+
+
+def ward_features(ward_codes: tuple[str, ...]) -> list[dict]:
+    """GeoJSON features of the given wards (5 dp) for static maps."""
+    geometry = _ward_geometry()
+    return [
+        {
+            "type": "Feature",
+            "geometry": shapely.geometry.mapping(shapely.set_precision(geometry.at[code, "geometry"], 0.00001)),
+            "properties": {"ward_code": code},
+        }
+        for code in ward_codes
+        if code in geometry.index
+    ]
+
+
+def static_map(
+    features: list[dict],
+    key: str,
+    values: pd.DataFrame,
+    fills: list[list[int]],
+    legend: Legend,
+    title: str,
+    legend_title: str,
+    outline: set[str] | None = None,
+) -> alt.TopLevelMixin:
+    """An Altair choropleth with a legend, for PNG export (the same colours as the live map).
+
+    `values` has `key`, `name` and `label` columns in the order of `fills`.
+    """
+    by_key = {
+        row[key]: {
+            "name": row["name"],
+            "label": row["label"],
+            "fill": "#{:02x}{:02x}{:02x}".format(*fill[:3]) if fill[3] > 0 else "#ffffff",
+            "outlined": row[key] in (outline or set()),
+        }
+        for row, fill in zip(values.to_dict("records"), fills)
+    }
+    shaped = []
+    for feature in features:
+        code = feature["properties"][key]
+        if code in by_key:
+            shaped.append({**feature, "properties": {key: code, **by_key[code]}})
+    base = alt.Chart(alt.Data(values=shaped)).project("mercator")
+    shapes = base.mark_geoshape(stroke="#5a5a5a", strokeWidth=0.5).encode(
+        color=alt.Color("properties.fill:N", scale=None)
+    )
+    edges = base.transform_filter("datum.properties.outlined").mark_geoshape(
+        filled=False, stroke="#ea580c", strokeWidth=2.5
+    )
+    map_chart = alt.layer(shapes, edges).properties(width=1000, height=900)
+    entries = pd.DataFrame(
+        [{"order": i, "colour": colour, "label": label} for i, (colour, label) in enumerate(legend.entries)]
+    )
+    legend_chart = (
+        alt.Chart(entries)
+        .mark_square(size=420, stroke="#5a5a5a")
+        .encode(
+            y=alt.Y(
+                "label:N",
+                sort=alt.SortField("order"),
+                title=legend_title,
+                axis=alt.Axis(
+                    orient="right",
+                    labelFontSize=16,
+                    titleFontSize=16,
+                    domain=False,
+                    ticks=False,
+                    titleLimit=420,
+                    labelLimit=300,
+                ),
+            ),
+            color=alt.Color("colour:N", scale=None),
+        )
+        .properties(width=30, height=34 * len(entries))
+    )
+    return (
+        alt.hconcat(map_chart, legend_chart, spacing=30)
+        .properties(title=alt.Title(title, fontSize=22, anchor="start"))
+        .configure_view(stroke=None)
+        .configure_axis(labelFont=FONT, titleFont=FONT)
+        .configure_title(font=FONT)
+    )

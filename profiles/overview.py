@@ -8,7 +8,8 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
-from profiles.maps import Legend, choropleth, classify, la_shapes
+from profiles.exports import Export, footer_lines
+from profiles.maps import Legend, choropleth, classify, la_features, la_shapes, static_map
 from profiles.peers import la_latest
 from profiles.targets import academic_year
 
@@ -92,3 +93,34 @@ def overview_table(year: int, since: int) -> pd.DataFrame:
         }
     )
     return out
+
+
+def la_map_export(measure: str, year: int, since: int) -> Export:
+    """The national map of a measure as a static chart for PNG export, with its data."""
+    spec = MEASURES[measure]
+    table = la_latest(year, since)
+    fills, legend = classify(table[spec.column], spec.palette)
+    values = table[["area_code", "name", spec.column]].rename(columns={spec.column: "value"})
+    values["label"] = values["value"].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    chart = static_map(
+        la_features(),
+        "area_code",
+        values,
+        fills,
+        legend,
+        f"England: {spec.label(year, since)}",
+        spec.label(year, since),
+    )
+    _, _, sentence = la_map(measure, year, since)
+    return Export(
+        f"england_map_{measure}",
+        chart,
+        values.drop(columns="label"),
+        sentence,
+        footer_lines(
+            "England, 153 local authorities",
+            academic_year(year),
+            False,
+            "Quantile classes: about 30 LAs in each colour; grey = no value.",
+        ),
+    )

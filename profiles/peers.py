@@ -233,3 +233,18 @@ def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int, sim
 def latest_and_since() -> tuple[int, int]:
     """The latest data year and the first new-framework year."""
     return queries.latest_year(), queries.first_new_framework_year()
+
+
+def peer_summary(name: str, own: pd.Series, means: dict, year_label: str) -> str:
+    """One sentence comparing the LA with its peer average (it doubles as alt text)."""
+    mean_all, n_all = means["gld_all"]
+    mean_fsm, n_fsm = means["gld_fsm"]
+    if mean_all is None or pd.isna(own["gld_all"]):
+        return f"{name}: no peer average can be given for {year_label}."
+    text = (
+        f"In {year_label}, {own['gld_all']:.1f}% of children in {name} reached a good level of development "
+        f"against a peer average of {mean_all:.1f}% (simple mean of {n_all} LAs)"
+    )
+    if mean_fsm is not None and pd.notna(own["gld_fsm"]):
+        text += f"; for FSM-eligible children {own['gld_fsm']:.1f}% against {mean_fsm:.1f}% ({n_fsm} LAs)"
+    return text + "."

@@ -175,3 +175,16 @@ def test_ward_filter_changes_table():
     assert not app.exception
     assert 0 < len(after) < before
     assert app.query_params["dec"] == "1-2"
+
+
+def test_presentation_mode_loads_and_persists():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["present"] = "1"
+    app.query_params["la"] = "E08000018"
+    app.run()
+    assert not app.exception
+    assert app.session_state["present"] is True
+    app.switch_page("views/profile.py").run()
+    assert not app.exception
+    assert app.query_params["present"] == "1"
+    assert "Rotherham" in page_text(app)

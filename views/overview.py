@@ -7,10 +7,12 @@ import streamlit as st
 from profiles import queries
 from profiles.areas import ENGLAND
 from profiles.charts import trajectory_chart
+from profiles.exports import export_png
 from profiles.maps import legend_html
-from profiles.overview import MEASURES, la_map, overview_table
+from profiles.overview import MEASURES, la_map, la_map_export, overview_table
 from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
+from views.common import copy_link
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -42,6 +44,15 @@ def map_section(latest: int, since: int) -> None:
     st.markdown(sentence)
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=620)
     st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
+    st.download_button(
+        "Download map PNG",
+        data=lambda: export_png(la_map_export(measure, latest, since)),
+        file_name=f"england_map_{measure}.png",
+        mime="image/png",
+        key="la_map_png",
+        icon=":material/image:",
+        on_click="ignore",
+    )
     st.caption(
         "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
         "grey = no value. Boundaries: ONS, December 2023."
@@ -112,6 +123,8 @@ def render() -> None:
     rows = selection.selection.get("rows", []) if selection else []
     if rows:
         open_profile(shown.iloc[rows[0]]["Code"])
+
+    copy_link()
 
 
 render()

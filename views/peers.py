@@ -6,6 +6,7 @@ import streamlit as st
 
 from profiles.areas import ENGLAND, area_name, picker_options
 from profiles.charts import peer_dot_chart, peer_trend_chart
+from profiles.exports import Export, footer_lines
 from profiles.peers import (
     PEER_SETS,
     comparison,
@@ -14,10 +15,12 @@ from profiles.peers import (
     latest_and_since,
     parse_custom,
     peer_codes,
+    peer_summary,
     reference_rows,
     trend,
 )
 from profiles.targets import academic_year
+from views.common import copy_link, export_buttons
 from views.state import current_la
 
 
@@ -108,33 +111,22 @@ def render() -> None:
     right.metric(f"Rank for FSM-eligible children, {academic_year(year)}", rank_text(own, "fsm").split(" (")[0])
     right.caption(rank_text(own, "fsm"))
 
-    mean_all, n_all = means["gld_all"]
-    mean_fsm, n_fsm = means["gld_fsm"]
-    summary = (
-        f"In {academic_year(year)}, {own['gld_all']:.1f}% of children in {name} reached a good level of "
-        f"development against a peer average of {mean_all:.1f}% (simple mean of {n_all} LAs)"
-        if mean_all is not None and own["gld_all"] == own["gld_all"]
-        else f"{name}: no peer average."
-    )
-    if mean_fsm is not None and own["gld_fsm"] == own["gld_fsm"]:
-        summary += f"; for FSM-eligible children {own['gld_fsm']:.1f}% against {mean_fsm:.1f}% ({n_fsm} LAs)."
+    summary = peer_summary(name, own, means, academic_year(year))
     st.subheader("Latest GLD beside the peers")
     st.markdown(summary)
     references = reference_rows(code, year)
     dots = dot_data(rows, means, references)
-    st.altair_chart(
+    dot_export = Export(
+        f"peers_latest_{peer_set}",
         peer_dot_chart(dots, name, PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:], academic_year(year)),
-        theme=None,
+        dots,
+        summary,
+        footer_lines(name, academic_year(year), False, description),
     )
+    st.altair_chart(dot_export.chart, theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(dots, hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV of the plotted data",
-        dots.to_csv(index=False).encode(),
-        file_name=f"gld_peers_{code}_{peer_set}.csv",
-        mime="text/csv",
-        key="dl_peer_dots",
-    )
+    export_buttons(dot_export, "peer_dots")
 
     st.subheader(f"Trend since {academic_year(since)}")
     group = st.radio(
@@ -146,10 +138,19 @@ def render() -> None:
     )
     group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
     trend_data = trend(tuple([code] + peers), group, since)
-    st.markdown(f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue.")
-    st.altair_chart(peer_trend_chart(trend_data, name, group_label), width="stretch", theme=None)
+    trend_text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
+    st.markdown(trend_text)
+    trend_export = Export(
+        f"peers_trend_{group}",
+        peer_trend_chart(trend_data, name, group_label),
+        trend_data,
+        trend_text,
+        footer_lines(name, f"{academic_year(since)}–{academic_year(year)}", False, description),
+    )
+    st.altair_chart(trend_export.chart, width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(trend_data, hide_index=True, width="stretch")
+    export_buttons(trend_export, "peer_trend")
 
     st.subheader("FSM gap and distance to each LA's own 2028 target")
     st.caption(
@@ -229,6 +230,8 @@ def render() -> None:
             hide_index=True,
             width="stretch",
         )
+
+    copy_link()
 
 
 render()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from profiles.charts import gap_chart, trajectory_chart
-from profiles.profile import build_profile, gap_data, gap_sentence, summary_sentence, table_view, trajectory_data
+from profiles.pack import plan_pack_for, profile_exports
+from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
+from views.common import copy_link, export_buttons
 from views.state import current_la
 
 
@@ -81,36 +82,20 @@ def render() -> None:
     if profile.cohort_basis and (profile.children_needed["all"] or profile.children_needed["fsm"]):
         st.caption(f"Children counts are based on {profile.cohort_basis}.")
 
+    trajectory, gap = profile_exports(profile)
     st.subheader("Trajectory against the 2028 target")
-    data = trajectory_data(profile)
-    st.markdown(summary)
-    st.altair_chart(
-        trajectory_chart(data, profile.name, profile.latest_year, description=summary), width="stretch", theme=None
-    )
+    st.markdown(trajectory.alt_text)
+    st.altair_chart(trajectory.chart, width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
-        st.dataframe(data, hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV of the plotted data",
-        data.to_csv(index=False).encode(),
-        file_name=f"gld_trajectory_{profile.code}.csv",
-        mime="text/csv",
-        key="dl_trajectory",
-    )
+        st.dataframe(trajectory.data, hide_index=True, width="stretch")
+    export_buttons(trajectory, "trajectory")
 
     st.subheader("The FSM gap")
-    gaps = gap_data(profile)
-    gap_text = gap_sentence(profile, gaps)
-    st.markdown(gap_text)
-    st.altair_chart(gap_chart(gaps, profile.name, description=gap_text), width="stretch", theme=None)
+    st.markdown(gap.alt_text)
+    st.altair_chart(gap.chart, width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
-        st.dataframe(gaps, hide_index=True, width="stretch")
-    st.download_button(
-        "Download CSV of the plotted data",
-        gaps.to_csv(index=False).encode(),
-        file_name=f"gld_fsm_gap_{profile.code}.csv",
-        mime="text/csv",
-        key="dl_gap",
-    )
+        st.dataframe(gap.data, hide_index=True, width="stretch")
+    export_buttons(gap, "gap")
 
     st.subheader("Every value, with cohort sizes and intervals")
     st.caption(
@@ -118,6 +103,24 @@ def render() -> None:
         "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed."
     )
     st.dataframe(table_view(profile), hide_index=True, width="stretch")
+
+    st.subheader("Plan pack")
+    st.markdown(
+        f"One zip for {profile.name}: every chart of the profile, peers and wards pages as PNG "
+        "(slide resolution, with title, source and caveats), the data behind each as CSV, and summary.md "
+        "with the summary above and an alt-text sentence for each chart."
+    )
+    st.download_button(
+        "Download plan pack (zip)",
+        data=lambda: plan_pack_for(code),
+        file_name=f"gld_plan_pack_{code}.zip",
+        mime="application/zip",
+        key="plan_pack",
+        icon=":material/folder_zip:",
+        type="primary",
+        on_click="ignore",
+    )
+    copy_link()
 
 
 render()

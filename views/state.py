@@ -24,6 +24,10 @@ def la_picker() -> None:
     A code in the URL (a shared link, a reload) wins; otherwise the LA chosen earlier in this
     session is restored, because Streamlit clears query parameters when switching pages.
     """
+    present = presentation_mode()
+    from views.common import page_styles
+
+    page_styles(present)
     # The picker's callback runs before this script: remember for this run only that it fired.
     st.session_state["picked_now"] = st.session_state.pop("la_just_picked", False)
     try:
@@ -90,3 +94,14 @@ def open_profile(code: str) -> None:
     st.session_state[SYNCED_KEY] = code
     st.session_state.pop("la_notice", None)
     st.switch_page("views/profile.py", query_params={LA_KEY: code})
+
+
+def presentation_mode() -> bool:
+    """`?present=1` turns on presentation mode for the session (kept across page switches)."""
+    value = st.query_params.get("present")
+    if value is not None:
+        st.session_state["present"] = value == "1"
+    present = bool(st.session_state.get("present", False))
+    if present and st.query_params.get("present") != "1":
+        st.query_params["present"] = "1"
+    return present

@@ -6,7 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name
+from profiles.exports import export_png
 from profiles.maps import legend_html
+from profiles.pack import ward_exports
 from profiles.targets import academic_year
 from profiles.wards import (
     DECILE_FILTERS,
@@ -21,6 +23,7 @@ from profiles.wards import (
     ward_map,
     ward_table,
 )
+from views.common import copy_link
 from views.state import current_la
 
 MAP_KEY = "ward_map"
@@ -173,6 +176,15 @@ def render() -> None:
         deck, legend = ward_map(code, measure, shown, wards)
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
+        st.download_button(
+            "Download map PNG",
+            data=lambda: export_png(ward_exports(code, measure, filters)[0]),
+            file_name=f"wards_map_{code}_{measure}.png",
+            mime="image/png",
+            key="ward_png",
+            icon=":material/image:",
+            on_click="ignore",
+        )
         st.caption(
             "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
             "No base map: boundaries ONS December 2023."
@@ -218,6 +230,8 @@ def render() -> None:
         mime="text/csv",
         key="dl_wards",
     )
+
+    copy_link()
 
 
 render()

@@ -116,3 +116,26 @@ def test_clicking_a_ward_selects_it(server, page):
     _click_map_centre(page)
     page.wait_for_url(re.compile(r"wards=E05\d{6}"), timeout=30_000)
     page.get_by_role("heading", name="1 ward", exact=True).wait_for(timeout=30_000)
+
+
+def test_profile_downloads_png_and_csv(server, page, artifacts):
+    page.goto(f"{server}/profile?la=E08000018")
+    wait_for_profile(page, "Rotherham")
+    with page.expect_download(timeout=60_000) as png_download:
+        page.get_by_role("button", name="Download PNG").first.click()
+    png_path = artifacts / "downloaded_trajectory.png"
+    png_download.value.save_as(png_path)
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with page.expect_download(timeout=60_000) as csv_download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    csv_path = artifacts / "downloaded_trajectory.csv"
+    csv_download.value.save_as(csv_path)
+    assert csv_path.read_text(encoding="utf-8-sig").startswith("area,group,year")
+
+
+def test_presentation_mode_in_the_browser(server, page, artifacts):
+    page.goto(f"{server}/profile?la=E08000018&present=1")
+    wait_for_profile(page, "Rotherham")
+    assert page.locator('[data-testid="stMainMenu"]').first.is_hidden()
+    assert page.get_by_text("Peers", exact=True).first.is_visible()  # page switching stays available
+    page.screenshot(path=str(artifacts / "presentation_mode.png"))

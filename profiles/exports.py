@@ -1,0 +1,138 @@
+"""Plan-ready exports: chart PNGs with a footer, static map PNGs, CSVs and the LA plan pack (zip).
+
+PNGs are rendered on the server by vl-convert (no browser, no network) at slide resolution:
+at least 1600 px wide. Every PNG carries its title, the LA, the data years, a source line, the
+framework-break note where relevant and the date it was generated.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+import struct
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+MIN_WIDTH_PX = 1600
+EXPORT_WIDTH = 1500
+SOURCE_LINE = (
+    "Source: DfE Early Years Foundation Stage Profile (LAIT; Explore Education Statistics); targets: published, "
+    "or derived as 2023/24 GLD + 9.0 points; OHID Fingertips; MHCLG IoD2019; ONS boundaries."
+)
+FRAMEWORK_NOTE = (
+    "The EYFS profile changed in September 2021: 2012/13–2018/19 results are not comparable with 2021/22 onwards; "
+    "no assessment in 2019/20 or 2020/21."
+)
+
+
+@dataclass
+class Export:
+    """One chart (or map) ready to export: its spec, the data behind it and its alt text."""
+
+    name: str  # file stem, e.g. "profile_trajectory"
+    chart: alt.TopLevelMixin
+    data: pd.DataFrame
+    alt_text: str
+    footer: list[str] = field(default_factory=list)
+
+
+def footer_lines(area_name: str, years: str, framework_break: bool, extra: str | None = None) -> list[str]:
+    """The footer every exported chart carries."""
+    lines = [f"{area_name} · data {years}"]
+    if extra:
+        lines.append(extra)
+    lines.append(SOURCE_LINE)
+    if framework_break:
+        lines.append(FRAMEWORK_NOTE)
+    lines.append(f"Generated {date.today():%d %B %Y} by the GLD data profile explorer.")
+    return lines
+
+
+def _footer_spec(lines: list[str], width: int) -> dict:
+    return {
+        "data": {"values": [{"i": i, "line": line} for i, line in enumerate(lines)]},
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "middle",
+            "fontSize": 15,
+            "font": "Arial, Liberation Sans, DejaVu Sans, sans-serif",
+            "color": "#374151",
+            "limit": width,
+        },
+        "encoding": {
+            "y": {"field": "i", "type": "ordinal", "axis": None},
+            "x": {"value": 0},
+            "text": {"field": "line", "type": "nominal"},
+        },
+        "width": width,
+        "height": 24 * len(lines),
+        "view": {"stroke": None},
+    }
+
+
+def with_footer(spec: dict, lines: list[str], width: int = EXPORT_WIDTH) -> dict:
+    """Put a configured chart spec above a text footer, at a fixed width for export."""
+    spec = copy.deepcopy(spec)
+    top = {key: spec.pop(key) for key in ("$schema", "config", "datasets") if key in spec}
+    for key in ("autosize", "padding"):
+        spec.pop(key, None)
+    if "layer" in spec or "mark" in spec:
+        spec["width"] = width
+    else:
+        width = 1000  # facets and concatenations keep their own widths; keep the footer beside them
+    return {**top, "vconcat": [spec, _footer_spec(lines, width)], "padding": 24, "background": "white", "spacing": 18}
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG from its header; raises ValueError if it is not a PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    return struct.unpack(">II", png[16:24])
+
+
+def render_png(spec: dict) -> bytes:
+    """Render a Vega-Lite spec to PNG, scaling up until it is at least 1600 px wide."""
+    png = vlc.vegalite_to_png(spec, scale=1)
+    width, _ = png_size(png)
+    if width < MIN_WIDTH_PX:
+        png = vlc.vegalite_to_png(spec, scale=math.ceil(MIN_WIDTH_PX / width * 10) / 10)
+    return png
+
+
+def export_png(item: Export) -> bytes:
+    """The PNG of one export, with its footer."""
+    return render_png(with_footer(item.chart.to_dict(), item.footer))
+
+
+def export_csv(item: Export) -> bytes:
+    """Exactly the data behind one export, as CSV (UTF-8 with BOM so Excel reads it)."""
+    return item.data.to_csv(index=False).encode("utf-8-sig")
+
+
+def plan_pack(area_name: str, summary: str, items: list[Export]) -> bytes:
+    """A zip of every export's PNG and CSV plus summary.md (summary and one alt-text sentence each)."""
+    buffer = io.BytesIO()
+    lines = [f"# {area_name}: good level of development — plan pack", "", summary, "", "## Charts and alt text", ""]
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for item in items:
+            archive.writestr(f"{item.name}.png", export_png(item))
+            archive.writestr(f"{item.name}.csv", export_csv(item))
+            lines += [f"### {item.name}.png", "", f"Alt text: {item.alt_text}", ""]
+        lines += [
+            "## Source and caveats",
+            "",
+            SOURCE_LINE,
+            "",
+            FRAMEWORK_NOTE,
+            "",
+            f"Generated {date.today():%d %B %Y} by the GLD data profile explorer.",
+        ]
+        archive.writestr("summary.md", "\n".join(lines) + "\n")
+    return buffer.getvalue()

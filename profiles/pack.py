@@ -1,0 +1,130 @@
+"""The exports of each page, and the one-click plan pack for an LA (profile, peers and wards)."""
+
+from __future__ import annotations
+
+from profiles.areas import area_name
+from profiles.charts import gap_chart, peer_dot_chart, trajectory_chart
+from profiles.exports import Export, footer_lines, plan_pack
+from profiles.maps import decile_colours, static_map, ward_features
+from profiles.peers import PEER_SETS, comparison, dot_data, latest_and_since, peer_codes, peer_summary, reference_rows
+from profiles.profile import Profile, build_profile, gap_data, gap_sentence, summary_sentence, trajectory_data
+from profiles.targets import academic_year
+from profiles.wards import WARD_MEASURES, WardFilters, apply_filters, summary, ward_table
+
+
+def _years(profile: Profile) -> str:
+    years = sorted(profile.series["year"].unique())
+    return f"{academic_year(int(years[0]))}–{academic_year(int(years[-1]))}" if years else "none"
+
+
+def profile_exports(profile: Profile) -> list[Export]:
+    """The profile's trajectory and FSM-gap charts as exports."""
+    summary_text = summary_sentence(profile)
+    trajectory = trajectory_data(profile)
+    gaps = gap_data(profile)
+    target_note = (
+        "; ".join(
+            f"{group.upper() if group == 'fsm' else 'All'} target {t['value']:.1f}% ({t['basis']})"
+            for group, t in profile.targets.items()
+            if t["value"] is not None
+        )
+        or None
+    )
+    return [
+        Export(
+            "profile_trajectory",
+            trajectory_chart(trajectory, profile.name, profile.latest_year, description=summary_text),
+            trajectory,
+            summary_text,
+            footer_lines(profile.name, _years(profile), True, target_note),
+        ),
+        Export(
+            "profile_fsm_gap",
+            gap_chart(gaps, profile.name, description=gap_sentence(profile, gaps)),
+            gaps,
+            gap_sentence(profile, gaps),
+            footer_lines(
+                profile.name,
+                _years(profile),
+                True,
+                "'Not FSM' = all other pupils to 2018/19; not eligible (unknown excluded) from 2021/22.",
+            ),
+        ),
+    ]
+
+
+def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None = None) -> list[Export]:
+    """The peers dot chart as an export (empty if the LA has no peers in the set)."""
+    year, since = latest_and_since()
+    peers, description = peer_codes(code, peer_set, custom or [])
+    if not peers:
+        return []
+    rows, means = comparison(code, peers, year, since)
+    own = rows[rows["role"] == "Selected LA"].iloc[0]
+    name = area_name(code)
+    dots = dot_data(rows, means, reference_rows(code, year))
+    label = PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:]
+    return [
+        Export(
+            "peers_latest",
+            peer_dot_chart(dots, name, label, academic_year(year)),
+            dots,
+            peer_summary(name, own, means, academic_year(year)),
+            footer_lines(name, academic_year(year), False, description),
+        )
+    ]
+
+
+def ward_exports(code: str, measure: str = "idaci_decile", filters: WardFilters | None = None) -> list[Export]:
+    """The ward map (static) and the filtered ward table as an export."""
+    wards = ward_table(code)
+    if wards.empty:
+        return []
+    filters = filters or WardFilters()
+    shown = apply_filters(wards, filters)
+    name = area_name(code)
+    spec = WARD_MEASURES[measure]
+    from profiles.maps import classify
+
+    values = wards.rename(columns={"ward_name": "name"}).copy()
+    if spec.kind == "decile":
+        fills, legend = decile_colours(values[spec.column])
+    else:
+        fills, legend = classify(values[spec.column], "purples", decimals=0, reverse=spec.kind == "rank")
+    visible = set(shown["ward_code"])
+    fills = [fill if c in visible else [255, 255, 255, 0] for fill, c in zip(fills, values["ward_code"])]
+    values["label"] = values[spec.column].astype(str)
+    estimated = set(values.loc[values["method"] == "area_weighted", "ward_code"])
+    chart = static_map(
+        ward_features(tuple(values["ward_code"])),
+        "ward_code",
+        values,
+        fills,
+        legend,
+        f"{name}: {spec.label} by ward",
+        spec.label,
+        outline=estimated,
+    )
+    text = summary(name, wards, shown)
+    return [
+        Export(
+            "wards_map",
+            chart,
+            shown,
+            text,
+            footer_lines(
+                name,
+                "IoD2019 (LSOA ranks), mid-2015 population, December 2023 wards",
+                False,
+                "GLD is not published by ward. Orange outline: values estimated by area weighting; "
+                "white: outside the filters.",
+            ),
+        )
+    ]
+
+
+def plan_pack_for(code: str) -> bytes:
+    """Every chart of the LA's profile, peers (May 2025 neighbours) and wards pages, zipped with summary.md."""
+    profile = build_profile(code)
+    items = profile_exports(profile) + peer_exports(code) + ward_exports(code)
+    return plan_pack(profile.name, summary_sentence(profile), items)

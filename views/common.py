@@ -1,0 +1,81 @@
+"""Layout pieces every page shares: export buttons, the copy-link box, presentation and print styles."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from profiles.exports import Export, export_csv, export_png
+
+PRESENT_CSS = """
+<style>
+/* Presentation mode: large type and high contrast for a projector; no toolbar chrome. */
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem !important;
+  line-height: 1.5 !important; color: #000 !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; color: #000 !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
+h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; } h3 { font-size: 1.9rem !important; }
+[data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"],
+[data-testid="stDecoration"], [data-testid="stSidebar"], [data-testid="stStatusWidget"], footer {
+  display: none !important; }
+[data-testid="stTopNavLink"] p, [data-testid="stTopNavLink"] span { font-size: 1.2rem !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-top: 3.5rem !important; }
+*:focus-visible { outline: 4px solid #f59e0b !important; outline-offset: 2px !important; }
+</style>
+"""
+
+PRINT_CSS = """
+<style>
+/* Printing a page: one clean column, no navigation, widgets or buttons. */
+@media print {
+  header, [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
+  [data-testid="stTopNav"], [data-testid="stSelectbox"], [data-testid="stDownloadButton"],
+  [data-testid="stExpander"], [data-testid="stButton"], [data-testid="stNumberInput"],
+  [data-testid="stCode"], .no-print { display: none !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
+  [data-testid="stHorizontalBlock"] { flex-direction: column !important; }
+  [data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"] { break-inside: avoid; }
+}
+</style>
+"""
+
+
+def page_styles(present: bool) -> None:
+    """Print styles always; presentation styles when `?present=1`."""
+    st.html(PRINT_CSS + (PRESENT_CSS if present else ""))
+
+
+def export_buttons(item: Export, key: str) -> None:
+    """'Download PNG' (rendered on click, at slide resolution) and 'Download CSV' of exactly the plotted data."""
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "Download PNG",
+        data=lambda: export_png(item),
+        file_name=f"{item.name}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        icon=":material/image:",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download CSV",
+        data=export_csv(item),
+        file_name=f"{item.name}.csv",
+        mime="text/csv",
+        key=f"csv_{key}",
+        icon=":material/table:",
+        on_click="ignore",
+    )
+
+
+def copy_link() -> None:
+    """A box holding the link to exactly this view, with a copy button."""
+    url = st.context.url or ""  # empty when there is no browser (tests)
+    query = urlencode(st.query_params.to_dict(), safe=",")
+    base = url.split("?")[0]
+    link = f"{base}?{query}" if query else base
+    with st.expander("Copy link to this view", icon=":material/link:"):
+        st.code(link, language=None)
+        st.caption("Opening this link shows this page with the same LA, peer set, measure and filters.")
