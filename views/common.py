@@ -36,6 +36,7 @@ PRINT_CSS = """
   [data-testid="stCode"], .no-print { display: none !important; }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
   [data-testid="stHorizontalBlock"] { flex-direction: column !important; }
+  [data-testid="stColumn"] { width: 100% !important; flex: 1 1 100% !important; }
   [data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"] { break-inside: avoid; }
 }
 </style>
