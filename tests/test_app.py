@@ -188,3 +188,14 @@ def test_presentation_mode_loads_and_persists():
     assert not app.exception
     assert app.query_params["present"] == "1"
     assert "Rotherham" in page_text(app)
+
+
+def test_overview_table_filters_from_url():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["regions"] = "London,Nowhere"
+    app.query_params["band"] = "Top quarter"
+    app.run()
+    assert not app.exception
+    assert app.session_state["overview_regions"] == ["London"]
+    table = app.dataframe[-1].value
+    assert set(table["Region"]) == {"London"} and (table["Quartile (all)"] == 1).all()

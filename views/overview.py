@@ -7,12 +7,12 @@ import streamlit as st
 from profiles import queries
 from profiles.areas import ENGLAND
 from profiles.charts import trajectory_chart
-from profiles.exports import export_png
+from profiles.exports import Export, export_png, footer_lines
 from profiles.maps import legend_html
 from profiles.overview import MEASURES, la_map, la_map_export, overview_table
 from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
-from views.common import copy_link
+from views.common import copy_link, export_buttons
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -59,6 +59,27 @@ def map_section(latest: int, since: int) -> None:
     )
 
 
+def table_state_from_url(regions: list[str], bands: list[str]) -> None:
+    """Load the table filters (`regions=`, `band=`) from a new link into the widgets."""
+    signature = (st.query_params.get("regions"), st.query_params.get("band"))
+    if signature == st.session_state.get("table_url_seen"):
+        return
+    st.session_state["table_url_seen"] = signature
+    if signature[0] is not None:
+        st.session_state["overview_regions"] = [r for r in signature[0][:500].split(",") if r in regions]
+    if signature[1] in bands:
+        st.session_state["overview_band"] = signature[1]
+
+
+def write_table_state(chosen_regions: list[str], band: str) -> None:
+    for key, value in (("regions", ",".join(chosen_regions) or None), ("band", None if band == "All LAs" else band)):
+        if value is None and key in st.query_params:
+            del st.query_params[key]
+        elif value is not None and st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.session_state["table_url_seen"] = (st.query_params.get("regions"), st.query_params.get("band"))
+
+
 def render() -> None:
     if picked_this_run() and current_la():
         open_profile(current_la())  # choosing an LA on the overview opens its profile
@@ -77,28 +98,31 @@ def render() -> None:
     summary = summary_sentence(england)
     st.markdown(summary)
     data = trajectory_data(england)
-    st.altair_chart(
+    england_export = Export(
+        "england_trajectory",
         trajectory_chart(
             data, "England", latest, "England: good level of development against the 75% ambition", description=summary
         ),
-        width="stretch",
-        theme=None,
+        data,
+        summary,
+        footer_lines("England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028."),
     )
+    st.altair_chart(england_export.chart, width="stretch", theme=None)
     with st.expander("Table of the plotted data"):
         st.dataframe(data, hide_index=True, width="stretch")
+    export_buttons(england_export, "england_trajectory")
 
     map_section(latest, since)
 
     st.subheader(f"Every local authority, {academic_year(latest)}")
     table = overview_table(latest, since)
     regions = sorted(table["Region"].dropna().unique())
+    bands = ["All LAs", "Top quarter", "Second quarter", "Third quarter", "Bottom quarter"]
+    table_state_from_url(regions, bands)
     left, right = st.columns(2)
     chosen_regions = left.multiselect("Regions", regions, key="overview_regions", placeholder="All regions")
-    band = right.selectbox(
-        "Band of GLD (all children)",
-        ["All LAs", "Top quarter", "Second quarter", "Third quarter", "Bottom quarter"],
-        key="overview_band",
-    )
+    band = right.selectbox("Band of GLD (all children)", bands, key="overview_band")
+    write_table_state(chosen_regions, band)
     shown = table
     if chosen_regions:
         shown = shown[shown["Region"].isin(chosen_regions)]

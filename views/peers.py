@@ -129,6 +129,10 @@ def render() -> None:
     export_buttons(dot_export, "peer_dots")
 
     st.subheader(f"Trend since {academic_year(since)}")
+    if st.query_params.get("pupils") in ("all", "fsm") and st.query_params.get("pupils") != st.session_state.get(
+        "pupils_in_url"
+    ):
+        st.session_state["peer_trend_group"] = st.query_params.get("pupils")
     group = st.radio(
         "Pupils",
         ["all", "fsm"],
@@ -136,6 +140,8 @@ def render() -> None:
         key="peer_trend_group",
         format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
     )
+    st.query_params["pupils"] = group
+    st.session_state["pupils_in_url"] = group
     group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
     trend_data = trend(tuple([code] + peers), group, since)
     trend_text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
