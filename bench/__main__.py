@@ -132,38 +132,15 @@ def measure_overview(page, base: str) -> list[float]:
     return timings[len(labels) :] + timings[: len(labels)]
 
 
-def start_server(script: str, port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            script,
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 def measure_pages(only: list[str] | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port, start_streamlit
 
     port = free_port()
-    server = start_server("app.py", port)
+    server = start_streamlit("app.py", port)
     floor_port = free_port()
-    floor = start_server("bench/floor.py", floor_port)
+    floor = start_streamlit("bench/floor.py", floor_port)
     results = {}
     try:
         time.sleep(4)

@@ -80,3 +80,13 @@ def copy_link() -> None:
     with st.expander("Copy link to this view", icon=":material/link:"):
         st.code(link, language=None)
         st.caption("Opening this link shows this page with the same LA, peer set, measure and filters.")
+
+
+def chart_block(heading: str, item: Export) -> None:
+    """A chart as every page shows it: heading, one-sentence summary, chart, its table and exports."""
+    st.subheader(heading)
+    st.markdown(item.alt_text)
+    st.altair_chart(item.chart, width="stretch", theme=None)
+    with st.expander("Table of the plotted data"):
+        st.dataframe(item.data, hide_index=True, width="stretch")
+    export_buttons(item, item.name)

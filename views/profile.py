@@ -7,7 +7,7 @@ import streamlit as st
 from profiles.pack import plan_pack_for, profile_exports
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons
+from views.common import chart_block, copy_link
 from views.state import current_la
 
 
@@ -82,20 +82,9 @@ def render() -> None:
     if profile.cohort_basis and (profile.children_needed["all"] or profile.children_needed["fsm"]):
         st.caption(f"Children counts are based on {profile.cohort_basis}.")
 
-    trajectory, gap = profile_exports(profile)
-    st.subheader("Trajectory against the 2028 target")
-    st.markdown(trajectory.alt_text)
-    st.altair_chart(trajectory.chart, width="stretch", theme=None)
-    with st.expander("Table of the plotted data"):
-        st.dataframe(trajectory.data, hide_index=True, width="stretch")
-    export_buttons(trajectory, "trajectory")
-
-    st.subheader("The FSM gap")
-    st.markdown(gap.alt_text)
-    st.altair_chart(gap.chart, width="stretch", theme=None)
-    with st.expander("Table of the plotted data"):
-        st.dataframe(gap.data, hide_index=True, width="stretch")
-    export_buttons(gap, "gap")
+    headings = ("Trajectory against the 2028 target", "The FSM gap")
+    for heading, item in zip(headings, profile_exports(profile), strict=True):
+        chart_block(heading, item)
 
     st.subheader("Every value, with cohort sizes and intervals")
     st.caption(

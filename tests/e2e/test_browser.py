@@ -85,36 +85,59 @@ def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     assert heading.inner_text() == "265 wards"
     page.wait_for_timeout(1500)
     page.screenshot(path=str(artifacts / "wards_kent.png"))
-    # Narrow to the most deprived decile with the keyboard on the slider's upper handle.
-    handle = page.get_by_role("slider").last
-    handle.focus()
-    for _ in range(9):
-        page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"dec=1-1"), timeout=30_000)
+    # Keep only wards with at least 3,000 children (typed, as an analyst would).
+    _idle(page)
+    box = page.get_by_label("At least this many children")
+    box.fill("3000")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"minkids=3000"), timeout=30_000)
     page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="265").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def _click_map_centre(page) -> None:
+def _idle(page) -> None:
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
+
+
+def _click_map_centre_until(page, url_pattern: re.Pattern) -> None:
+    """Click the middle of the map until the URL shows the selection (at most three tries).
+
+    The deck draws, and can pick, a little after its canvas appears, and a click that lands while
+    the page script is still running is dropped; so hover until the tooltip shows, wait for the run
+    to finish, click, and try again if nothing happened.
+    """
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
     view = page.locator("#view-default-view").first
     view.scroll_into_view_if_needed()
-    page.wait_for_timeout(3000)  # the deck draws after its canvas appears
     box = view.bounding_box()
-    view.click(position={"x": box["width"] / 2, "y": box["height"] / 2}, delay=60)
+    centre = {"x": box["width"] / 2, "y": box["height"] / 2}
+    for _attempt in range(3):
+        for _ in range(30):
+            view.hover(position=centre)
+            if page.locator(".deck-tooltip").first.is_visible():
+                break
+            page.wait_for_timeout(500)
+        _idle(page)
+        page.wait_for_timeout(1000)
+        view.click(position=centre, delay=60)
+        try:
+            page.wait_for_url(url_pattern, timeout=10_000)
+            return
+        except Exception:  # Playwright's TimeoutError: try again
+            continue
+    raise AssertionError(f"clicking the map never led to {url_pattern.pattern}")
 
 
 def test_clicking_the_la_map_opens_that_profile(server, page):
     page.goto(f"{server}/?la=E92000001")
-    _click_map_centre(page)  # the map is fitted to England: its centre is in Staffordshire
-    page.wait_for_url(re.compile(r"/profile\?la=E10000028"), timeout=30_000)
+    # The map is fitted to England: its centre is in Staffordshire.
+    _click_map_centre_until(page, re.compile(r"/profile\?la=E10000028"))
     wait_for_profile(page, "Staffordshire")
 
 
 def test_clicking_a_ward_selects_it(server, page):
     page.goto(f"{server}/wards?la=E08000018")
-    _click_map_centre(page)
-    page.wait_for_url(re.compile(r"wards=E05\d{6}"), timeout=30_000)
+    _click_map_centre_until(page, re.compile(r"wards=E05\d{6}"))
     page.get_by_role("heading", name="1 ward", exact=True).wait_for(timeout=30_000)
 
 
