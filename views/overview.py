@@ -23,9 +23,9 @@ def clicked_la() -> str | None:
     return picked[0]["area_code"] if picked else None
 
 
-@st.fragment
 def map_section(latest: int, since: int) -> None:
-    """The LA map and its measure picker; a fragment, so changing the measure redraws only this."""
+    """The LA map and its measure picker. (Not a fragment: a click selection inside a fragment was
+    sometimes dropped in browser tests, and the page reruns fast enough without one.)"""
     if clicked_la():
         code = clicked_la()
         st.session_state.pop("overview_map", None)  # handled: do not reopen it on the way back

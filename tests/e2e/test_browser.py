@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from .conftest import ARTIFACTS
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CHART = '[data-testid="stVegaLiteChart"]'
 
@@ -111,7 +113,13 @@ def _click_map_centre_until(page, url_pattern: re.Pattern) -> None:
     view.scroll_into_view_if_needed()
     box = view.bounding_box()
     centre = {"x": box["width"] / 2, "y": box["height"] / 2}
-    for _attempt in range(3):
+    ARTIFACTS.mkdir(exist_ok=True)
+    for attempt in range(4):
+        if attempt:
+            page.reload()
+            page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
+            view = page.locator("#view-default-view").first
+            view.scroll_into_view_if_needed()
         for _ in range(30):
             view.hover(position=centre)
             if page.locator(".deck-tooltip").first.is_visible():
@@ -121,10 +129,11 @@ def _click_map_centre_until(page, url_pattern: re.Pattern) -> None:
         page.wait_for_timeout(1000)
         view.click(position=centre, delay=60)
         try:
-            page.wait_for_url(url_pattern, timeout=10_000)
+            page.wait_for_url(url_pattern, timeout=15_000)
             return
         except Exception:  # Playwright's TimeoutError: try again
             continue
+    page.screenshot(path=str(ARTIFACTS / "map_click_failed.png"))
     raise AssertionError(f"clicking the map never led to {url_pattern.pattern}")
 
 
