@@ -48,6 +48,10 @@ class BuildPaths:
         return self.data_dir / "la_boundaries.parquet"
 
     @property
+    def district_geometry(self) -> Path:
+        return self.data_dir / "district_boundaries.parquet"
+
+    @property
     def published_targets(self) -> Path:
         return self.data_dir / "published_targets.csv"
 
@@ -68,7 +72,7 @@ def input_stamp(paths: BuildPaths) -> str:
 
 def is_up_to_date(paths: BuildPaths, stamp: str) -> bool:
     """True when the database and geometry exist and were built from exactly these inputs."""
-    outputs = (paths.database, paths.ward_geometry, paths.la_geometry, paths.stamp)
+    outputs = (paths.database, paths.ward_geometry, paths.la_geometry, paths.district_geometry, paths.stamp)
     return all(p.exists() for p in outputs) and paths.stamp.read_text().strip() == stamp
 
 
@@ -145,10 +149,15 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     deprivation = build_deprivation(raw, resolver)
     progress.step("targets, statistical neighbours, LA deprivation")
 
+    from etl.districts import build_district_gld, read_district_boundaries
     from etl.wards import build_ward_outputs
 
     ward_outputs = build_ward_outputs(raw)
     progress.step(f"wards: {len(ward_outputs.wards)} wards, {len(ward_outputs.la_geometry)} LA boundaries")
+
+    district_gld = build_district_gld(raw, resolver)
+    district_geometry = read_district_boundaries(raw)
+    progress.step(f"districts: 2021/22 GLD for {district_gld['lad_code'].nunique()} shire districts")
 
     sources = pd.DataFrame(
         [
@@ -180,9 +189,10 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
         "context_measures": context,
         "deprivation_la": deprivation,
         "wards": ward_outputs.wards,
+        "gld_district_2022": district_gld,
         "sources": sources,
     }
-    geometry = {"ward": ward_outputs.ward_geometry, "la": ward_outputs.la_geometry}
+    geometry = {"ward": ward_outputs.ward_geometry, "la": ward_outputs.la_geometry, "district": district_geometry}
     return tables, geometry
 
 
@@ -196,7 +206,8 @@ def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, p
     tmp_db = paths.database.with_name(paths.database.name + suffix)
     tmp_ward = paths.ward_geometry.with_name(paths.ward_geometry.name + suffix)
     tmp_la = paths.la_geometry.with_name(paths.la_geometry.name + suffix)
-    temporaries = (tmp_db, tmp_ward, tmp_la)
+    tmp_district = paths.district_geometry.with_name(paths.district_geometry.name + suffix)
+    temporaries = (tmp_db, tmp_ward, tmp_la, tmp_district)
     try:
         for tmp in temporaries:
             tmp.unlink(missing_ok=True)
@@ -214,9 +225,11 @@ def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, p
         progress.step(f"contracts: {checks} checks passed")
         geometry["ward"].to_parquet(tmp_ward, index=False, compression="zstd")
         geometry["la"].to_parquet(tmp_la, index=False, compression="zstd")
+        geometry["district"].to_parquet(tmp_district, index=False, compression="zstd")
         progress.step("wrote ward and LA boundaries (GeoParquet)")
         os.replace(tmp_ward, paths.ward_geometry)
         os.replace(tmp_la, paths.la_geometry)
+        os.replace(tmp_district, paths.district_geometry)
         os.replace(tmp_db, paths.database)
         paths.stamp.write_text(stamp + "\n")
     except BaseException:

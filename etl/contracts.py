@@ -117,6 +117,14 @@ CONTRACTS: tuple[TableContract, ...] = (
         },
         6000,
     ),
+    TableContract(
+        "gld_district_2022",
+        ("lad_code", "pupil_group"),
+        ("lad_name", "area_code", "year"),
+        {"pupil_group": ("all", "fsm")},
+        {"pct": (0, 100), "children": (0, 100_000)},
+        300,
+    ),
     TableContract("sources", ("path",), ("title", "publisher", "licence", "sha256")),
 )
 
@@ -178,6 +186,12 @@ RULES: tuple[Rule, ...] = (
         "every ward is mapped to one of the 153 LAs",
         "SELECT w.ward_code FROM wards w LEFT JOIN areas a ON a.area_code = w.area_code AND a.level = 'la' "
         "WHERE a.area_code IS NULL",
+    ),
+    Rule(
+        "gld_district_2022",
+        "every district belongs to one of the 153 LAs or to a former county (Cumbria, North Yorkshire, Somerset)",
+        "SELECT d.lad_code FROM gld_district_2022 d WHERE d.area_code NOT IN "
+        "(SELECT area_code FROM areas WHERE level = 'la' UNION SELECT area_code FROM former_las)",
     ),
     Rule(
         "deprivation_la",

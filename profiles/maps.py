@@ -327,3 +327,18 @@ def static_map(
         .configure_axis(labelFont=FONT, titleFont=FONT)
         .configure_title(font=FONT)
     )
+
+
+@st.cache_resource(show_spinner=False)
+def _district_geometry() -> gpd.GeoDataFrame:
+    return gpd.read_parquet(DATA_DIR / "district_boundaries.parquet").set_index("lad_code")
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
+    """One row per polygon part of the given shire districts (December 2024 boundaries)."""
+    geometry = _district_geometry()
+    present = [code for code in lad_codes if code in geometry.index]
+    return pd.DataFrame(
+        [{"lad_code": code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
+    )

@@ -167,3 +167,44 @@ def summary(name: str, wards: pd.DataFrame, shown: pd.DataFrame) -> str:
         f"({share:.0f}% of the LA's, mid-2015). The most income-deprived for children is {most['ward_name']} "
         f"(IDACI ward decile {most['idaci_decile']})."
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def district_gld(area_code: str) -> pd.DataFrame:
+    """2021/22 GLD (all and FSM) of the shire districts of a county: one row per district."""
+    return query(
+        "SELECT lad_code, any_value(lad_name) AS lad_name, "
+        "max(CASE WHEN pupil_group = 'all' THEN pct END) AS gld_all, "
+        "max(CASE WHEN pupil_group = 'fsm' THEN pct END) AS gld_fsm, "
+        "max(CASE WHEN pupil_group = 'all' THEN children END) AS children_all, "
+        "max(CASE WHEN pupil_group = 'fsm' THEN children END) AS children_fsm "
+        "FROM gld_district_2022 WHERE area_code = ? GROUP BY lad_code ORDER BY lad_name",
+        [area_code],
+    )
+
+
+def district_map(area_code: str, group: str) -> tuple[pdk.Deck, Legend, pd.DataFrame] | None:
+    """The county's districts coloured by 2021/22 GLD (all or FSM); None if it has no districts."""
+    from profiles.maps import district_shapes
+
+    table = district_gld(area_code)
+    if table.empty:
+        return None
+    shapes = district_shapes(tuple(table["lad_code"]))
+    if shapes.empty:
+        return None
+    shapes = shapes.merge(table, on="lad_code", how="left")
+    column = f"gld_{group}"
+    fills, legend = classify(shapes[column], "blues")
+    shapes["fill"] = fills
+    shapes["value"] = [
+        "suppressed" if pd.isna(v) else f"{v:.1f}% of {int(n):,} children" + (" (low reliability)" if n < 30 else "")
+        for v, n in zip(shapes[column], shapes[f"children_{group}"].fillna(0))
+    ]
+    label = "all children" if group == "all" else "FSM-eligible children"
+    deck = choropleth(
+        shapes[["lad_code", "lad_name", "value", "polygon", "fill"]],
+        "<b>{lad_name}</b> ({lad_code})<br/>GLD 2021/22, " + label + ": <b>{value}</b>",
+        "district_choropleth",
+    )
+    return deck, legend, table

@@ -199,3 +199,18 @@ def test_overview_table_filters_from_url():
     assert app.session_state["overview_regions"] == ["London"]
     table = app.dataframe[-1].value
     assert set(table["Region"]) == {"London"} and (table["Quartile (all)"] == 1).all()
+
+
+def test_district_layer_for_a_two_tier_county():
+    app = run_page("views/wards.py", "E10000016")  # Kent: 12 districts
+    app.toggle(key="show_districts").set_value(True).run()
+    assert not app.exception
+    districts = app.dataframe[0].value
+    assert len(districts) == 12 and "Ashford" in set(districts["District"])
+    app.radio(key="district_group").set_value("fsm").run()
+    assert not app.exception
+
+
+def test_no_district_layer_for_a_unitary():
+    app = run_page("views/wards.py", "E08000018")
+    assert not [t for t in app.toggle if t.key == "show_districts"]

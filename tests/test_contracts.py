@@ -102,3 +102,11 @@ def test_counts_are_published_to_2022_and_estimated_after(db):
 def test_sources_agree_where_they_overlap(db):
     # LAIT (2016-2019) and the DfE time series give the same all-pupil values for these LAs.
     assert gld(db, "E08000018", 2018) == 73.1
+
+
+def test_district_gld_2022_matches_the_official_file(db):
+    # Ashford (Kent), 2021/22: 1,093 of 1,594 children reached GLD = 68.6% (EES district row).
+    row = db.execute(
+        "SELECT pct, children, achieved FROM gld_district_2022 WHERE lad_code='E07000105' AND pupil_group='all'"
+    ).fetchone()
+    assert row == (68.6, 1594, 1093)

@@ -29,6 +29,7 @@ def data_copy(tmp_path: Path) -> Path:
         "gld.duckdb",
         "ward_boundaries.parquet",
         "la_boundaries.parquet",
+        "district_boundaries.parquet",
         ".build_stamp",
     ):
         shutil.copy2(DATA_DIR / name, target / name)

@@ -16,6 +16,8 @@ from profiles.wards import (
     WARD_MEASURES,
     WardFilters,
     apply_filters,
+    district_gld,
+    district_map,
     la_context,
     parse_decile_range,
     parse_ward_codes,
@@ -117,6 +119,46 @@ def context_panel(code: str) -> None:
         )
 
 
+def district_layer(code: str, name: str) -> None:
+    """For two-tier counties, as an option: 2021/22 GLD by district (the only recent year published)."""
+    if not district_gld(code).shape[0]:
+        return
+    if not st.toggle("Show 2021/22 GLD by district (two-tier county)", key="show_districts"):
+        return
+    group = st.radio(
+        "District GLD for",
+        ["all", "fsm"],
+        horizontal=True,
+        key="district_group",
+        format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
+    )
+    result = district_map(code, group)
+    st.caption(
+        "District GLD is published for 2021/22 only (official EYFSP 2021/22 file); it is "
+        "not comparable with 2018/19 and later years are published by upper-tier LA only."
+    )
+    if result is None:
+        st.info(f"No district boundaries are available for {name}'s 2021/22 districts.")
+        return
+    deck, legend, table = result
+    st.pydeck_chart(deck, height=480, key="district_map")
+    st.markdown(legend_html(legend, "GLD 2021/22 (%)"), unsafe_allow_html=True)
+    st.dataframe(
+        table.rename(
+            columns={
+                "lad_code": "District code",
+                "lad_name": "District",
+                "gld_all": "GLD all %",
+                "gld_fsm": "GLD FSM %",
+                "children_all": "Children",
+                "children_fsm": "FSM children",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def render() -> None:
     st.title("Wards")
     st.caption(
@@ -191,6 +233,8 @@ def render() -> None:
         )
     with right:
         context_panel(code)
+
+    district_layer(code, name)
 
     st.subheader(f"{len(shown)} ward{'' if len(shown) == 1 else 's'}")
     table = shown.rename(

@@ -1,0 +1,78 @@
+"""2021/22 GLD for the districts of two-tier counties (the official EES file's district rows) and
+district boundaries (ONS, December 2024), for the optional district layer of the ward page.
+
+District figures exist for 2021/22 only (and 2018/19 in whole numbers); no later year is published
+below upper-tier LA. Districts abolished in April 2023 (Cumbria, North Yorkshire, Somerset) have
+values but no December 2024 boundary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from etl import readers
+from etl.areas import AreaResolver
+from etl.errors import BuildError
+
+DISTRICT_BOUNDARIES_FILE = "ukmaps/LAD_DEC_24_UK_BSC_-416161531269609018(1).geojson"
+GROUPS = {"Total": "all", "Known to be eligible for free school meals": "fsm"}
+
+
+def build_district_gld(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
+    """`gld_district_2022`: lad_code, lad_name, area_code (current upper tier), pupil_group, pct, children, achieved."""
+    file = readers.EES_2022_FILE
+    columns = [
+        "geographic_level",
+        "new_la_code",
+        "lad_code",
+        "lad_name",
+        "characteristic",
+        "characteristic_type",
+        "gender",
+        "children_number",
+        "gld_number",
+        "gld_percentage",
+    ]
+    frame = readers._read_csv(raw_dir, file, columns)
+    frame = frame[
+        (frame["geographic_level"] == "Local authority district")
+        & (frame["gender"] == "Total")
+        & frame["characteristic_type"].isin(GROUPS)
+        & frame["lad_code"].str.startswith("E07")
+    ].copy()
+    if frame.empty:
+        raise BuildError(f"data/raw/{file}: no district rows for two-tier counties")
+    out = pd.DataFrame(
+        {
+            "lad_code": frame["lad_code"].to_numpy(),
+            "lad_name": frame["lad_name"].to_numpy(),
+            "area_code": resolver.map_ons(frame["new_la_code"], file, "new_la_code").to_numpy(),
+            "pupil_group": frame["characteristic_type"].map(GROUPS).to_numpy(),
+            "pct": readers.parse_numeric(frame["gld_percentage"], "ees", file, "gld_percentage").round(1).to_numpy(),
+            "children": readers.as_int_or_nan(
+                readers.parse_numeric(frame["children_number"], "ees", file, "children_number")
+            ).to_numpy(),
+            "achieved": readers.as_int_or_nan(
+                readers.parse_numeric(frame["gld_number"], "ees", file, "gld_number")
+            ).to_numpy(),
+        }
+    )
+    out["year"] = 2022
+    return out.drop_duplicates(["lad_code", "pupil_group"]).reset_index(drop=True)
+
+
+def read_district_boundaries(raw_dir: Path) -> gpd.GeoDataFrame:
+    """English shire districts (E07) of December 2024: lad_code, lad_name, geometry (EPSG:4326)."""
+    path = raw_dir / DISTRICT_BOUNDARIES_FILE
+    if not path.exists():
+        raise BuildError(f"data/raw/{DISTRICT_BOUNDARIES_FILE}: file is missing")
+    try:
+        frame = gpd.read_file(path, columns=["LAD24CD", "LAD24NM"])
+    except Exception as error:  # pyogrio raises several types for a damaged file
+        raise BuildError(f"data/raw/{DISTRICT_BOUNDARIES_FILE}: cannot be read as GeoJSON ({error})") from error
+    readers.require_columns(frame, ["LAD24CD", "LAD24NM"], DISTRICT_BOUNDARIES_FILE)
+    frame = frame[frame["LAD24CD"].str.startswith("E07")].rename(columns={"LAD24CD": "lad_code", "LAD24NM": "lad_name"})
+    return frame.to_crs(4326)[["lad_code", "lad_name", "geometry"]].reset_index(drop=True)
