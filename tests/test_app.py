@@ -214,3 +214,15 @@ def test_district_layer_for_a_two_tier_county():
 def test_no_district_layer_for_a_unitary():
     app = run_page("views/wards.py", "E08000018")
     assert not [t for t in app.toggle if t.key == "show_districts"]
+
+
+def test_district_layer_and_similar_fsm_from_url():
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
+    app.query_params["la"] = "E10000016"
+    app.query_params["districts"] = "1"
+    app.query_params["dgroup"] = "fsm"
+    app.run()
+    app.switch_page("views/wards.py").run()
+    assert not app.exception
+    assert app.session_state["show_districts"] is True and app.session_state["district_group"] == "fsm"
+    assert len(app.dataframe[0].value) == 12

@@ -90,3 +90,21 @@ def chart_block(heading: str, item: Export) -> None:
     with st.expander("Table of the plotted data"):
         st.dataframe(item.data, hide_index=True, width="stretch")
     export_buttons(item, item.name)
+
+
+def url_to_widget(param: str, key: str, allowed: dict[str, object]) -> None:
+    """Before a widget is drawn: load its value from `?param=` when the link is new to this session."""
+    value = st.query_params.get(param)
+    if value is not None and value != st.session_state.get(f"_url_{param}") and value in allowed:
+        st.session_state[key] = allowed[value]
+    st.session_state[f"_url_{param}"] = value
+
+
+def widget_to_url(param: str, value: str | None) -> None:
+    """After a widget is drawn: keep its value in the URL (None removes the parameter)."""
+    if value is None:
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != value:
+        st.query_params[param] = value
+    st.session_state[f"_url_{param}"] = value

@@ -20,7 +20,7 @@ from profiles.peers import (
     trend,
 )
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons
+from views.common import copy_link, export_buttons, url_to_widget, widget_to_url
 from views.state import current_la
 
 
@@ -208,9 +208,11 @@ def render() -> None:
     )
 
     st.subheader("Peers doing better for FSM children")
+    url_to_widget("similar", "similar_fsm", {"1": True, "0": False})
     similar = st.toggle(
         "Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)", key="similar_fsm"
     )
+    widget_to_url("similar", "1" if similar else None)
     better = doing_better_for_fsm(code, peers, year, since, similar_fsm=similar)
     if better.empty:
         st.markdown(f"No LA in this comparison has a higher FSM GLD than {name} in {academic_year(year)}.")

@@ -25,7 +25,7 @@ from profiles.wards import (
     ward_map,
     ward_table,
 )
-from views.common import copy_link
+from views.common import copy_link, url_to_widget, widget_to_url
 from views.state import current_la
 
 MAP_KEY = "ward_map"
@@ -123,7 +123,12 @@ def district_layer(code: str, name: str) -> None:
     """For two-tier counties, as an option: 2021/22 GLD by district (the only recent year published)."""
     if not district_gld(code).shape[0]:
         return
-    if not st.toggle("Show 2021/22 GLD by district (two-tier county)", key="show_districts"):
+    url_to_widget("districts", "show_districts", {"1": True, "0": False})
+    url_to_widget("dgroup", "district_group", {"all": "all", "fsm": "fsm"})
+    shown = st.toggle("Show 2021/22 GLD by district (two-tier county)", key="show_districts")
+    widget_to_url("districts", "1" if shown else None)
+    if not shown:
+        widget_to_url("dgroup", None)
         return
     group = st.radio(
         "District GLD for",
@@ -132,6 +137,7 @@ def district_layer(code: str, name: str) -> None:
         key="district_group",
         format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
     )
+    widget_to_url("dgroup", group)
     result = district_map(code, group)
     st.caption(
         "District GLD is published for 2021/22 only (official EYFSP 2021/22 file); it is "
