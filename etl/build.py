@@ -141,7 +141,8 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     context = build_context_measures(lait, readers.read_lait_dictionary(raw), resolver)
     progress.step(f"LAIT: FSM eligibility {len(fsm)} rows, context {len(context)} rows")
 
-    gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait)
+    ees_2022 = readers.read_ees_2022(raw)  # read once: upper-tier GLD and the district layer both use it
+    gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait, ees_2022)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
 
     targets = derive_targets(gld, la_codes, read_published_targets(paths.published_targets))
@@ -155,7 +156,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     ward_outputs = build_ward_outputs(raw)
     progress.step(f"wards: {len(ward_outputs.wards)} wards, {len(ward_outputs.la_geometry)} LA boundaries")
 
-    district_gld = build_district_gld(raw, resolver)
+    district_gld = build_district_gld(ees_2022, resolver)
     district_geometry = read_district_boundaries(raw)
     progress.step(f"districts: 2021/22 GLD for {district_gld['lad_code'].nunique()} shire districts")
 

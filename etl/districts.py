@@ -21,28 +21,18 @@ DISTRICT_BOUNDARIES_FILE = "ukmaps/LAD_DEC_24_UK_BSC_-416161531269609018(1).geoj
 GROUPS = {"Total": "all", "Known to be eligible for free school meals": "fsm"}
 
 
-def build_district_gld(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
-    """`gld_district_2022`: lad_code, lad_name, area_code (current upper tier), pupil_group, pct, children, achieved."""
+def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
+    """`gld_district_2022`: lad_code, lad_name, area_code (upper tier), pupil_group, pct, children, achieved.
+
+    Parameters:
+        ees: `readers.read_ees_2022` output (numbers already parsed).
+    """
     file = readers.EES_2022_FILE
-    columns = [
-        "geographic_level",
-        "new_la_code",
-        "lad_code",
-        "lad_name",
-        "characteristic",
-        "characteristic_type",
-        "gender",
-        "children_number",
-        "gld_number",
-        "gld_percentage",
+    frame = ees[
+        (ees["geographic_level"] == "Local authority district")
+        & ees["characteristic_type"].isin(GROUPS)
+        & ees["lad_code"].str.startswith("E07")
     ]
-    frame = readers._read_csv(raw_dir, file, columns)
-    frame = frame[
-        (frame["geographic_level"] == "Local authority district")
-        & (frame["gender"] == "Total")
-        & frame["characteristic_type"].isin(GROUPS)
-        & frame["lad_code"].str.startswith("E07")
-    ].copy()
     if frame.empty:
         raise BuildError(f"data/raw/{file}: no district rows for two-tier counties")
     out = pd.DataFrame(
@@ -51,13 +41,9 @@ def build_district_gld(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
             "lad_name": frame["lad_name"].to_numpy(),
             "area_code": resolver.map_ons(frame["new_la_code"], file, "new_la_code").to_numpy(),
             "pupil_group": frame["characteristic_type"].map(GROUPS).to_numpy(),
-            "pct": readers.parse_numeric(frame["gld_percentage"], "ees", file, "gld_percentage").round(1).to_numpy(),
-            "children": readers.as_int_or_nan(
-                readers.parse_numeric(frame["children_number"], "ees", file, "children_number")
-            ).to_numpy(),
-            "achieved": readers.as_int_or_nan(
-                readers.parse_numeric(frame["gld_number"], "ees", file, "gld_number")
-            ).to_numpy(),
+            "pct": frame["gld_percentage"].round(1).to_numpy(),
+            "children": readers.as_int_or_nan(frame["children_number"]).to_numpy(),
+            "achieved": readers.as_int_or_nan(frame["gld_number"]).to_numpy(),
         }
     )
     out["year"] = 2022

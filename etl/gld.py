@@ -127,6 +127,7 @@ def stage_aps(aps: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
 def stage_ees_2022(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """The official 2021/22 file → all and FSM candidates with counts; 'not known' as a fallback."""
     file = readers.EES_2022_FILE
+    ees = ees[ees["geographic_level"] != "Local authority district"]
     level = ees["geographic_level"]
     code = np.where(
         level == "National",
@@ -414,7 +415,12 @@ def split_former(gld: pd.DataFrame, areas: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 
 def build_gld(
-    raw_dir: Path, resolver: AreaResolver, areas: pd.DataFrame, primary_fsm: pd.DataFrame, lait: pd.DataFrame
+    raw_dir: Path,
+    resolver: AreaResolver,
+    areas: pd.DataFrame,
+    primary_fsm: pd.DataFrame,
+    lait: pd.DataFrame,
+    ees: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Build the `gld`, `gld_former_las` and `cohort_estimates` tables from every GLD source.
 
@@ -428,7 +434,7 @@ def build_gld(
             stage_lait(lait, resolver, readers.LAIT_FILE, "lait"),
             stage_lait(lait_2015, resolver, readers.LAIT_2015_FILE, "lait_2015"),
             stage_aps(readers.read_aps(raw_dir), resolver),
-            stage_ees_2022(readers.read_ees_2022(raw_dir), resolver),
+            stage_ees_2022(ees, resolver),
             stage_smapey(readers.read_smapey(raw_dir), resolver),
             stage_fingertips(readers.read_fingertips_fsm(raw_dir), resolver),
             stage_districts_2019(readers.read_districts_2019(raw_dir), district_to_la_2019(hierarchy, resolver)),

@@ -1,4 +1,4 @@
-"""Where the build reads and writes. Every path is relative to the project root."""
+"""The data folder (override with GLD_DATA_DIR); `etl.build.BuildPaths` derives every path from it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,3 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(os.environ.get("GLD_DATA_DIR", PROJECT_ROOT / "data"))
-RAW_DIR = DATA_DIR / "raw"
-REGISTER_PATH = DATA_DIR / "sources.yml"
-DB_PATH = DATA_DIR / "gld.duckdb"
-WARD_GEOMETRY_PATH = DATA_DIR / "ward_boundaries.parquet"
-LA_GEOMETRY_PATH = DATA_DIR / "la_boundaries.parquet"
-PUBLISHED_TARGETS_PATH = DATA_DIR / "published_targets.csv"

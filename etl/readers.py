@@ -200,7 +200,10 @@ def read_aps(raw_dir: Path) -> pd.DataFrame:
 
 
 def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
-    """Read the official 2021/22 headline measures (LA, region, England) for total and FSM rows."""
+    """Read the official 2021/22 headline measures (England, regions, LAs and districts), total and FSM rows.
+
+    Read once per build: `etl.gld` stages the upper levels, `etl.districts` the district rows.
+    """
     file = EES_2022_FILE
     columns = [
         "time_period",
@@ -208,6 +211,8 @@ def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
         "region_code",
         "old_la_code",
         "new_la_code",
+        "lad_code",
+        "lad_name",
         "characteristic",
         "characteristic_type",
         "gender",
@@ -218,7 +223,7 @@ def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
     frame = _read_csv(raw_dir, file, columns)
     frame = frame[
         (frame["gender"] == "Total")
-        & frame["geographic_level"].isin(["National", "Regional", "Local authority"])
+        & frame["geographic_level"].isin(["National", "Regional", "Local authority", "Local authority district"])
         & frame["characteristic"].isin(["Total", "Free school meal eligibility"])
     ].copy()
     frame["year"] = academic_year_end(frame["time_period"], file)

@@ -130,18 +130,29 @@ def la_shapes() -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def _ward_geometry() -> gpd.GeoDataFrame:
-    return gpd.read_parquet(DATA_DIR / "ward_boundaries.parquet").set_index("ward_code")
+def _geometry(file_name: str, key: str) -> gpd.GeoDataFrame:
+    """A boundary GeoParquet written by the build, indexed by its code column (read once per process)."""
+    return gpd.read_parquet(DATA_DIR / file_name).set_index(key)
+
+
+def _shapes(file_name: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    geometry = _geometry(file_name, key)
+    present = [code for code in codes if code in geometry.index]
+    return pd.DataFrame(
+        [{key: code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def ward_shapes(ward_codes: tuple[str, ...]) -> pd.DataFrame:
     """One row per polygon part of the given wards: ward_code, polygon (rings)."""
-    geometry = _ward_geometry()
-    present = [code for code in ward_codes if code in geometry.index]
-    return pd.DataFrame(
-        [{"ward_code": code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
-    )
+    return _shapes("ward_boundaries.parquet", "ward_code", ward_codes)
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
+    """One row per polygon part of the given shire districts (December 2024 boundaries)."""
+    return _shapes("district_boundaries.parquet", "lad_code", lad_codes)
 
 
 def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
@@ -216,11 +227,6 @@ def payload_bytes(deck: pdk.Deck) -> int:
     return len(deck.to_json().encode())
 
 
-def records_json(frame: pd.DataFrame) -> str:
-    """JSON of a frame, for tests and downloads."""
-    return json.dumps(frame.to_dict(orient="records"))
-
-
 def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
     """Colours for national deciles 1–10 (1 = most deprived, darkest); missing in grey."""
     colours = PALETTES["deciles"]
@@ -247,7 +253,7 @@ def la_features() -> list[dict]:
 
 def ward_features(ward_codes: tuple[str, ...]) -> list[dict]:
     """GeoJSON features of the given wards (5 dp) for static maps."""
-    geometry = _ward_geometry()
+    geometry = _geometry("ward_boundaries.parquet", "ward_code")
     return [
         {
             "type": "Feature",
@@ -326,19 +332,4 @@ def static_map(
         .configure_view(stroke=None)
         .configure_axis(labelFont=FONT, titleFont=FONT)
         .configure_title(font=FONT)
-    )
-
-
-@st.cache_resource(show_spinner=False)
-def _district_geometry() -> gpd.GeoDataFrame:
-    return gpd.read_parquet(DATA_DIR / "district_boundaries.parquet").set_index("lad_code")
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
-    """One row per polygon part of the given shire districts (December 2024 boundaries)."""
-    geometry = _district_geometry()
-    present = [code for code in lad_codes if code in geometry.index]
-    return pd.DataFrame(
-        [{"lad_code": code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
     )

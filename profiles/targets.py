@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 TARGET_YEAR = 2028
 LOW_RELIABILITY_COHORT = 30
@@ -66,59 +66,22 @@ def progress(
     latest = None if _missing(latest) else latest
     years_left = target_year - latest_year
     recent, recent_from = recent_yearly_change(series, since, latest_year)
+    base = Progress(group, latest_year, latest, None, basis, None, years_left, None, recent, recent_from, None, "")
     if latest is None:
-        return Progress(
-            group,
-            latest_year,
-            None,
-            target,
-            basis,
-            None,
-            years_left,
-            None,
-            recent,
-            recent_from,
-            None,
-            "no published value for the latest year",
-        )
+        return replace(base, target=target, status="no published value for the latest year")
     if _missing(target):
-        return Progress(
-            group,
-            latest_year,
-            latest,
-            None,
-            basis,
-            None,
-            years_left,
-            None,
-            recent,
-            recent_from,
-            None,
-            "no target: enter your confirmed target to see progress",
-        )
+        return replace(base, status="no target: enter your confirmed target to see progress")
     gap = round(target - latest, 1)
     if gap <= 0:
-        return Progress(
-            group,
-            latest_year,
-            latest,
-            target,
-            basis,
-            gap,
-            years_left,
-            0.0,
-            recent,
-            recent_from,
-            None,
-            "already at or above its 2028 target",
+        return replace(
+            base, target=target, points_to_gain=gap, required_per_year=0.0, status="already at or above its 2028 target"
         )
     required = gap / years_left if years_left > 0 else math.inf
+    ratio = None
     if recent is None:
         status = f"needs {required:.1f} points a year; no recent trend to compare"
-        ratio = None
     elif recent <= 0:
-        status = f"needs {required:.1f} points a year, but has not improved on average since {_ay(since)}"
-        ratio = None
+        status = f"needs {required:.1f} points a year, but has not improved on average since {academic_year(since)}"
     else:
         ratio = required / recent
         status = (
@@ -126,9 +89,7 @@ def progress(
             if ratio <= 1
             else f"needs {ratio:.1f}× its recent rate of improvement"
         )
-    return Progress(
-        group, latest_year, latest, target, basis, gap, years_left, required, recent, recent_from, ratio, status
-    )
+    return replace(base, target=target, points_to_gain=gap, required_per_year=required, ratio=ratio, status=status)
 
 
 def children_needed(points_to_gain: float | None, cohort: float | None) -> int | None:
@@ -152,10 +113,6 @@ def wilson_interval(pct: float | None, n: float | None, z: float = 1.959964) -> 
 def low_reliability(pct: float | None, children: float | None) -> bool:
     """A value is low reliability if suppressed (missing) or its cohort is under 30 children."""
     return _missing(pct) or (children is not None and not _missing(children) and children < LOW_RELIABILITY_COHORT)
-
-
-def _ay(year: int) -> str:
-    return academic_year(year)
 
 
 def academic_year(year: int) -> str:

@@ -100,11 +100,16 @@ def url_to_widget(param: str, key: str, allowed: dict[str, object]) -> None:
     st.session_state[f"_url_{param}"] = value
 
 
-def widget_to_url(param: str, value: str | None) -> None:
-    """After a widget is drawn: keep its value in the URL (None removes the parameter)."""
+def set_query_param(param: str, value: str | None) -> None:
+    """Write one URL parameter if it changed (None removes it)."""
     if value is None:
         if param in st.query_params:
             del st.query_params[param]
     elif st.query_params.get(param) != value:
         st.query_params[param] = value
+
+
+def widget_to_url(param: str, value: str | None) -> None:
+    """After a widget is drawn: keep its value in the URL (None removes the parameter)."""
+    set_query_param(param, value)
     st.session_state[f"_url_{param}"] = value

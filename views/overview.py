@@ -12,7 +12,7 @@ from profiles.maps import legend_html
 from profiles.overview import MEASURES, la_map, la_map_export, overview_table
 from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons
+from views.common import copy_link, export_buttons, set_query_param
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -26,10 +26,6 @@ def clicked_la() -> str | None:
 def map_section(latest: int, since: int) -> None:
     """The LA map and its measure picker. (Not a fragment: a click selection inside a fragment was
     sometimes dropped in browser tests, and the page reruns fast enough without one.)"""
-    if clicked_la():
-        code = clicked_la()
-        st.session_state.pop("overview_map", None)  # handled: do not reopen it on the way back
-        open_profile(code)
     st.subheader("Every local authority on a map")
     url_measure = st.query_params.get("map")
     if url_measure in MEASURES and url_measure != st.session_state.get("measure_in_url"):
@@ -72,19 +68,15 @@ def table_state_from_url(regions: list[str], bands: list[str]) -> None:
 
 
 def write_table_state(chosen_regions: list[str], band: str) -> None:
-    for key, value in (("regions", ",".join(chosen_regions) or None), ("band", None if band == "All LAs" else band)):
-        if value is None and key in st.query_params:
-            del st.query_params[key]
-        elif value is not None and st.query_params.get(key) != value:
-            st.query_params[key] = value
+    set_query_param("regions", ",".join(chosen_regions) or None)
+    set_query_param("band", None if band == "All LAs" else band)
     st.session_state["table_url_seen"] = (st.query_params.get("regions"), st.query_params.get("band"))
 
 
 def render() -> None:
     if picked_this_run() and current_la():
         open_profile(current_la())  # choosing an LA on the overview opens its profile
-    if clicked_la():
-        code = clicked_la()
+    if code := clicked_la():  # a click on the map, handled before anything is drawn
         st.session_state.pop("overview_map", None)  # handled: do not reopen it on the way back
         open_profile(code)
     st.title("Good level of development in England")

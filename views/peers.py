@@ -20,7 +20,7 @@ from profiles.peers import (
     trend,
 )
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, url_to_widget, widget_to_url
+from views.common import copy_link, export_buttons, set_query_param, url_to_widget, widget_to_url
 from views.state import current_la
 
 
@@ -45,12 +45,10 @@ def peer_set_from_url() -> None:
 def write_url(peer_set: str, custom: list[str]) -> None:
     st.query_params["peers"] = peer_set
     st.session_state["peers_in_url"] = peer_set
-    if peer_set == "custom" and custom:
-        value = ",".join(custom)
-        st.query_params["with"] = value
+    value = ",".join(custom) if peer_set == "custom" and custom else None
+    set_query_param("with", value)
+    if value is not None:
         st.session_state["with_in_url"] = value
-    elif "with" in st.query_params:
-        del st.query_params["with"]
 
 
 def rank_text(row, group: str) -> str:

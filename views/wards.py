@@ -25,7 +25,7 @@ from profiles.wards import (
     ward_map,
     ward_table,
 )
-from views.common import copy_link, url_to_widget, widget_to_url
+from views.common import copy_link, set_query_param, url_to_widget, widget_to_url
 from views.state import current_la
 
 MAP_KEY = "ward_map"
@@ -84,11 +84,7 @@ def write_url(code: str, filters: WardFilters, measure: str) -> None:
         "wards": ",".join(filters.ward_codes) or None,
     }
     for key, value in values.items():
-        if value is None:
-            if key in st.query_params:
-                del st.query_params[key]
-        elif st.query_params.get(key) != value:
-            st.query_params[key] = value
+        set_query_param(key, value)
     st.session_state["wards_url_seen"] = (
         code,
         tuple(st.query_params.get(k) for k in ("measure", "wards", "dec", "decby", "minkids")),
