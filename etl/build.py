@@ -142,7 +142,11 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     progress.step(f"LAIT: FSM eligibility {len(fsm)} rows, context {len(context)} rows")
 
     ees_2022 = readers.read_ees_2022(raw)  # read once: upper-tier GLD and the district layer both use it
-    gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait, ees_2022)
+    fetched = {entry.path for entry in register if entry.present}
+    newer_ees = (
+        [readers.read_ees_headline(raw, readers.EES_HEADLINE_FILE)] if readers.EES_HEADLINE_FILE in fetched else []
+    )
+    gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
 
     targets = derive_targets(gld, la_codes, read_published_targets(paths.published_targets))
@@ -168,13 +172,15 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
                 "publisher": entry.publisher,
                 "repository": entry.origin.get("repository"),
                 "origin_path": entry.origin.get("path"),
-                "commit": str(entry.origin.get("commit")),
+                "commit": str(entry.origin["commit"]) if entry.origin.get("commit") else None,
+                "downloaded_from": entry.origin.get("downloaded_from"),
                 "licence": entry.licence,
                 "retrieved": str(entry.retrieved),
                 "sha256": entry.sha256,
                 "changes": entry.changes,
             }
             for entry in register
+            if entry.present
         ]
     )
     tables = {

@@ -142,8 +142,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "gld",
-        "153 LAs with all-pupil GLD in each of 2023–2025",
-        "SELECT y.year || ': ' || count(g.area_code) FROM (SELECT unnest([2023, 2024, 2025]) AS year) y "
+        "153 LAs with all-pupil GLD in each year from 2023 (the current LA set) to the latest",
+        "SELECT y.year || ': ' || count(g.area_code) FROM "
+        "(SELECT unnest(range(2023, (SELECT max(year) FROM gld) + 1)) AS year) y "
         "LEFT JOIN gld g ON g.year = y.year AND g.pupil_group = 'all' AND g.pct IS NOT NULL "
         "AND g.area_code IN (SELECT area_code FROM areas WHERE level = 'la') GROUP BY y.year "
         "HAVING count(g.area_code) <> 153",

@@ -18,7 +18,6 @@ from etl.areas import AreaResolver
 from etl.errors import BuildError
 
 DISTRICT_BOUNDARIES_FILE = "ukmaps/LAD_DEC_24_UK_BSC_-416161531269609018(1).geojson"
-GROUPS = {"Total": "all", "Known to be eligible for free school meals": "fsm"}
 
 
 def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
@@ -30,7 +29,7 @@ def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFram
     file = readers.EES_2022_FILE
     frame = ees[
         (ees["geographic_level"] == "Local authority district")
-        & ees["characteristic_type"].isin(GROUPS)
+        & ees["pupil_group"].isin(["all", "fsm"])
         & ees["lad_code"].str.startswith("E07")
     ]
     if frame.empty:
@@ -40,13 +39,13 @@ def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFram
             "lad_code": frame["lad_code"].to_numpy(),
             "lad_name": frame["lad_name"].to_numpy(),
             "area_code": resolver.map_ons(frame["new_la_code"], file, "new_la_code").to_numpy(),
-            "pupil_group": frame["characteristic_type"].map(GROUPS).to_numpy(),
+            "pupil_group": frame["pupil_group"].to_numpy(),
             "pct": frame["gld_percentage"].round(1).to_numpy(),
             "children": readers.as_int_or_nan(frame["children_number"]).to_numpy(),
             "achieved": readers.as_int_or_nan(frame["gld_number"]).to_numpy(),
         }
     )
-    out["year"] = 2022
+    out["year"] = frame["year"].to_numpy()
     return out.drop_duplicates(["lad_code", "pupil_group"]).reset_index(drop=True)
 
 

@@ -19,6 +19,11 @@ from etl.areas import AreaResolver
 from etl.errors import BuildError
 from etl.reorganisations import ENGLAND_CODE, FIRST_YEAR, FORMER_LAS
 
+# The ONS mid-year population estimate in `ons-mye-lad-policyengine/age.csv`, and the year of the
+# national ambition (2027/28), up to which cohorts are estimated.
+POPULATION_YEAR = 2023
+TARGET_YEAR = 2028
+
 CANDIDATE_COLUMNS = ["area_code", "year", "pupil_group", "pct", "children", "achieved", "source", "priority"]
 
 # Lower wins. Official files with 1 dp values and counts first; LAIT's whole-number old-framework
@@ -27,6 +32,7 @@ CANDIDATE_COLUMNS = ["area_code", "year", "pupil_group", "pct", "children", "ach
 # tables count pupils by where they live, so their sums differ from the published LA figures
 # (up to 1.8 points): they are used only where no LA figure exists.
 PRIORITY = {
+    "ees_headline": 0,
     "ees_2022": 1,
     "aps": 1,
     "lait_non_fsm_2022": 1,
@@ -35,10 +41,13 @@ PRIORITY = {
     "lait": 4,
     "district_2019": 5,
     "ees_2022_not_known": 5,
+    "ees_headline_not_known": 5,
     "lait_2015": 6,
 }
 
 SOURCE_LABELS = {
+    "ees_headline": "DfE EYFSP headline measures by characteristics (Explore Education Statistics, multi-year file)",
+    "ees_headline_not_known": "DfE EYFSP headline measures (not known to be eligible for FSM)",
     "ees_2022": "DfE EYFSP 2021/22 headline measures (Explore Education Statistics)",
     "aps": "DfE EYFSP 2013 to 2019 time series (APS/GLD file)",
     "lait_non_fsm_2022": "DfE LAIT (FSP_Gooddev_FSM_Other: not eligible for FSM)",
@@ -124,9 +133,12 @@ def stage_aps(aps: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     return _candidates(frame, "aps")
 
 
-def stage_ees_2022(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
-    """The official 2021/22 file → all and FSM candidates with counts; 'not known' as a fallback."""
-    file = readers.EES_2022_FILE
+def stage_ees(ees: pd.DataFrame, resolver: AreaResolver, file: str, source: str) -> pd.DataFrame:
+    """An official headline-measures file → all/FSM/non-FSM candidates with published counts.
+
+    'All other' (not known to be eligible, the 2021/22 non-FSM definition) becomes a fallback
+    candidate, so the "not eligible" definition wins wherever a source has it.
+    """
     ees = ees[ees["geographic_level"] != "Local authority district"]
     level = ees["geographic_level"]
     code = np.where(
@@ -134,22 +146,12 @@ def stage_ees_2022(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
         ENGLAND_CODE,
         np.where(level == "Regional", ees["region_code"], ees["new_la_code"]),
     )
-    group = ees["characteristic_type"].map(
-        {
-            "Total": "all",
-            "Known to be eligible for free school meals": "fsm",
-            "Not known to be eligible for free school meals": "non_fsm",
-        }
-    )
-    unknown = group.isna()
-    if unknown.any():
-        example = ees.loc[unknown, "characteristic_type"].iloc[0]
-        raise BuildError(f"data/raw/{file}: column 'characteristic_type' has an unexpected value {example!r}")
     frame = pd.DataFrame(
         {
             "code": code,
             "year": ees["year"].to_numpy(),
-            "pupil_group": group.to_numpy(),
+            "pupil_group": ees["pupil_group"].replace({"all_other": "non_fsm"}).to_numpy(),
+            "all_other": (ees["pupil_group"] == "all_other").to_numpy(),
             "pct": ees["gld_percentage"].round(1).to_numpy(),
             "children": ees["children_number"].to_numpy(),
             "achieved": ees["gld_number"].to_numpy(),
@@ -159,8 +161,8 @@ def stage_ees_2022(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     frame["area_code"] = resolver.map_ons(frame["code"], file, "new_la_code")
     return pd.concat(
         [
-            _candidates(frame[frame["pupil_group"] != "non_fsm"], "ees_2022"),
-            _candidates(frame[frame["pupil_group"] == "non_fsm"], "ees_2022_not_known"),
+            _candidates(frame[~frame["all_other"]], source),
+            _candidates(frame[frame["all_other"]], f"{source}_not_known"),
         ],
         ignore_index=True,
     )
@@ -311,40 +313,47 @@ def estimate_cohorts(
 
     The cohort reaching the end of Reception in year Y was aged about (2028 − Y) at mid-2023,
     so all children = ONS mid-2023 population of that age (school and residence populations differ
-    a little). FSM children = that × the LA's 2021/22 FSM share of its Reception cohort, scaled by
-    the change in its primary FSM rate since January 2022; England's share is used where the LA
-    has no 2021/22 cohort of its own.
+    a little). FSM children = that × the LA's FSM share of its Reception cohort in the latest year
+    with published FSM counts (the base year: 2021/22 unless a newer official file is present),
+    scaled by the change in its primary FSM rate since that January; England's share is used where
+    the LA has no base-year cohort of its own. Years are taken from the data, not fixed.
 
     Returns:
         area_code, year, pupil_group ('all' | 'fsm' | 'non_fsm'), children, counts_basis.
     """
-    published = gld[(gld["year"] == 2022) & gld["children"].notna()]
-    share_2022 = (
+    with_counts = gld[gld["children"].notna()]
+    # The latest year with published FSM cohorts (2021/22 from the 2022 file alone; later when the
+    # multi-year headline file has been fetched) is the base of the FSM share.
+    base_year = int(with_counts.loc[with_counts["pupil_group"] == "fsm", "year"].max())
+    base_label = f"{base_year - 1}/{base_year % 100:02d}"
+    published = with_counts[with_counts["year"] == base_year]
+    share_base = (
         published.pivot_table(index="area_code", columns="pupil_group", values="children", aggfunc="first")
-        .pipe(lambda wide: (wide["fsm"] / wide["all"]).rename("fsm_share_2022"))
+        .pipe(lambda wide: (wide["fsm"] / wide["all"]).rename("fsm_share_base"))
         .reset_index()
     )
     fsm_rate = primary_fsm.set_index(["area_code", "year"])["pct_primary_fsm"]
     latest_fsm_year = int(primary_fsm["year"].max())
-    england_share = float(share_2022.loc[share_2022["area_code"] == ENGLAND_CODE, "fsm_share_2022"].iloc[0])
+    england_share = float(share_base.loc[share_base["area_code"] == ENGLAND_CODE, "fsm_share_base"].iloc[0])
     rows = []
-    published_years = set(gld.loc[gld["children"].notna(), "year"])
-    for year in range(max(published_years) + 1, 2029):
-        age = 2028 - year
+    for year in range(int(with_counts["year"].max()) + 1, TARGET_YEAR + 1):
+        # The cohort at the end of Reception in summer `year` was aged POPULATION_YEAR + 5 − year
+        # at mid-POPULATION_YEAR.
+        age = POPULATION_YEAR + 5 - year
         if age not in set(population["age"]):
             continue
         pop = population[population["age"] == age][["area_code", "population"]]
-        frame = pop.merge(share_2022, on="area_code", how="left")
+        frame = pop.merge(share_base, on="area_code", how="left")
         rate_year = min(year, latest_fsm_year)
         rate_now = pd.Series([fsm_rate.get((code, rate_year), np.nan) for code in frame["area_code"]])
-        rate_2022 = pd.Series([fsm_rate.get((code, 2022), np.nan) for code in frame["area_code"]])
-        england_rate_2022 = fsm_rate.get((ENGLAND_CODE, 2022), np.nan)
-        own = frame["fsm_share_2022"] * rate_now / rate_2022
-        fallback = england_share * rate_now / england_rate_2022
+        rate_base = pd.Series([fsm_rate.get((code, base_year), np.nan) for code in frame["area_code"]])
+        england_rate_base = fsm_rate.get((ENGLAND_CODE, base_year), np.nan)
+        own = frame["fsm_share_base"] * rate_now / rate_base
+        fallback = england_share * rate_now / england_rate_base
         frame["fsm_children"] = (frame["population"] * own.fillna(fallback)).round()
-        basis_all = f"estimated: ONS mid-2023 population aged {age}"
+        basis_all = f"estimated: ONS mid-{POPULATION_YEAR} population aged {age}"
         basis_fsm = (
-            f"estimated: ONS mid-2023 population aged {age} × 2021/22 FSM share of Reception, "
+            f"estimated: ONS mid-{POPULATION_YEAR} population aged {age} × {base_label} FSM share of Reception, "
             f"scaled by the change in primary FSM rate to January {rate_year}"
         )
         for group, children, basis in (
@@ -353,7 +362,7 @@ def estimate_cohorts(
             (
                 "non_fsm",
                 frame["population"] - frame["fsm_children"],
-                f"estimated: ONS mid-2023 population aged {age} minus the FSM estimate",
+                f"estimated: ONS mid-{POPULATION_YEAR} population aged {age} minus the FSM estimate",
             ),
         ):
             rows.append(
@@ -421,12 +430,19 @@ def build_gld(
     primary_fsm: pd.DataFrame,
     lait: pd.DataFrame,
     ees: pd.DataFrame,
+    newer_ees: list[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Build the `gld`, `gld_former_las` and `cohort_estimates` tables from every GLD source.
+
+    Args:
+        ees: the 2021/22 headline file (`readers.read_ees_2022`).
+        newer_ees: the multi-year headline file when it has been fetched (else empty); it is
+            preferred to every other source for the years it covers.
 
     Returns:
         (gld, gld_former_las, cohort_estimates).
     """
+    newer_ees = newer_ees or []
     lait_2015 = readers.read_lait(raw_dir, readers.LAIT_2015_FILE, list(LAIT_GROUPS))
     hierarchy = readers.read_ward_hierarchy(raw_dir)
     candidates = pd.concat(
@@ -434,7 +450,8 @@ def build_gld(
             stage_lait(lait, resolver, readers.LAIT_FILE, "lait"),
             stage_lait(lait_2015, resolver, readers.LAIT_2015_FILE, "lait_2015"),
             stage_aps(readers.read_aps(raw_dir), resolver),
-            stage_ees_2022(ees, resolver),
+            stage_ees(ees, resolver, readers.EES_2022_FILE, "ees_2022"),
+            *[stage_ees(frame, resolver, readers.EES_HEADLINE_FILE, "ees_headline") for frame in newer_ees],
             stage_smapey(readers.read_smapey(raw_dir), resolver),
             stage_fingertips(readers.read_fingertips_fsm(raw_dir), resolver),
             stage_districts_2019(readers.read_districts_2019(raw_dir), district_to_la_2019(hierarchy, resolver)),

@@ -32,6 +32,9 @@ LAIT_DICTIONARY_FILE = "dfe-lait/lait_data_dictionary.csv"
 LAS_FILE = "dfe-published-data-qa/las.csv"
 WARD_HIERARCHY_FILE = "dfe-published-data-qa/ward_lad_la_pcon_hierarchy.csv"
 EES_2022_FILE = "dfe-send-ap-dashboard/1_eyfsp_headline_measures_2022.csv"
+# Optional: the official multi-year headline file (2021/22 onwards, with counts) that
+# `python -m etl fetch` downloads from Explore Education Statistics. Used when present.
+EES_HEADLINE_FILE = "dfe-ees/eyfsp_headline_measures.csv"
 SMAPEY_FILE = "dfe-smapey/combined_three_years_data_2018_R_v5_postbeta_sup.csv"
 APS_FILE = "nesta-afs-neighbourhood/APS_GLD_ELG_EXP_2013_2019.csv"
 FSM_COHORT_FILE = "nesta-afs-neighbourhood/EYFSP_LA_2_com_lit_maths_additional_tables_2013_2019.xlsx"
@@ -199,37 +202,100 @@ def read_aps(raw_dir: Path) -> pd.DataFrame:
     return frame
 
 
-def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
-    """Read the official 2021/22 headline measures (England, regions, LAs and districts), total and FSM rows.
+# Explore Education Statistics renamed the headline file's columns after 2021/22 (the 2022 to 2025
+# multi-year file uses breakdown_topic/breakdown/sex and *_count/*_percent). Both are accepted.
+EES_COLUMN_NAMES = {
+    "characteristic": ("characteristic", "breakdown_topic"),
+    "characteristic_type": ("characteristic_type", "breakdown"),
+    "gender": ("gender", "sex"),
+    "children_number": ("children_number", "children_count"),
+    "gld_number": ("gld_number", "gld_children_count"),
+    "gld_percentage": ("gld_percentage", "gld_children_percent"),
+}
+# Free school meal breakdowns, as DfE has labelled them (lower case). "All other" (not known to be
+# eligible: not eligible + unknown) is the 2021/22 definition of non-FSM; later files split it.
+EES_FSM_GROUPS = {
+    "known to be eligible for free school meals": "fsm",
+    "eligible for free school meals": "fsm",
+    "fsm eligible": "fsm",
+    "eligible for fsm": "fsm",
+    "fsm": "fsm",
+    "not eligible for free school meals": "non_fsm",
+    "not eligible for fsm": "non_fsm",
+    "fsm not eligible": "non_fsm",
+    "not fsm eligible": "non_fsm",
+    "not known to be eligible for free school meals": "all_other",
+    "not known to be fsm eligible": "all_other",
+    "fsm unknown": None,
+    "unknown": None,
+    "fsm unclassified": None,
+    "unclassified": None,
+    "total": None,
+}
+EES_LEVELS = ["National", "Regional", "Local authority", "Local authority district"]
 
-    Read once per build: `etl.gld` stages the upper levels, `etl.districts` the district rows.
+
+def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
+    """Read an official EYFSP headline-measures file (one year or several): total and FSM rows.
+
+    Returns England, region, LA and district rows for all genders combined, with `year`,
+    `pupil_group` ('all' | 'fsm' | 'non_fsm' | 'all_other'), `children_number`, `gld_number`,
+    `gld_percentage` (floats) and the geography columns as in the file.
+
+    Raises:
+        BuildError: a missing column, an unexpected year or marker, or an FSM breakdown label that
+            is not one DfE has used (so a relabelled release is noticed, not silently dropped).
     """
-    file = EES_2022_FILE
-    columns = [
-        "time_period",
-        "geographic_level",
-        "region_code",
-        "old_la_code",
-        "new_la_code",
-        "lad_code",
-        "lad_name",
-        "characteristic",
-        "characteristic_type",
-        "gender",
-        "children_number",
-        "gld_number",
-        "gld_percentage",
-    ]
-    frame = _read_csv(raw_dir, file, columns)
+    path = raw_dir / file
+    try:
+        header = [str(c).strip() for c in pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns]
+    except FileNotFoundError:
+        raise BuildError(f"data/raw/{file}: file is missing") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
+        raise BuildError(f"data/raw/{file}: cannot be read as CSV ({error})") from error
+    names = {}
+    for standard, options in EES_COLUMN_NAMES.items():
+        found = next((name for name in options if name in header), None)
+        if found is None:
+            raise BuildError(f"data/raw/{file}: column '{options[0]}' (or '{options[1]}') is missing")
+        names[found] = standard
+    geography = ["time_period", "geographic_level", "region_code", "new_la_code"]
+    districts = [name for name in ("lad_code", "lad_name") if name in header]  # absent in LA-only files
+    frame = _read_csv(raw_dir, file, geography + districts + list(names)).rename(columns=names)
+    for column in ("lad_code", "lad_name"):
+        if column not in frame:
+            frame[column] = ""
     frame = frame[
-        (frame["gender"] == "Total")
-        & frame["geographic_level"].isin(["National", "Regional", "Local authority", "Local authority district"])
-        & frame["characteristic"].isin(["Total", "Free school meal eligibility"])
+        (frame["gender"].str.strip() == "Total") & frame["geographic_level"].str.strip().isin(EES_LEVELS)
     ].copy()
+    topic = frame["characteristic"].str.strip().str.lower()
+    is_fsm_topic = topic.str.contains("free school meal|fsm", regex=True)
+    frame = frame[(topic == "total") | is_fsm_topic].copy()
+    label = frame["characteristic_type"].str.strip().str.lower()
+    is_total = frame["characteristic"].str.strip().str.lower() == "total"
+    unknown_label = ~is_total & ~label.isin(EES_FSM_GROUPS.keys())
+    if unknown_label.any():
+        example = frame.loc[unknown_label, "characteristic_type"].iloc[0]
+        raise BuildError(
+            f"data/raw/{file}: column 'characteristic_type' has an unexpected FSM breakdown {example!r}; "
+            "add it to etl.readers.EES_FSM_GROUPS"
+        )
+    frame["pupil_group"] = np.where(is_total, "all", label.map(EES_FSM_GROUPS))
+    frame = frame[frame["pupil_group"].notna()].copy()
     frame["year"] = academic_year_end(frame["time_period"], file)
     for column in ("children_number", "gld_number", "gld_percentage"):
         frame[column] = parse_numeric(frame[column], "ees", file, column)
-    return frame
+    for column in ("geographic_level", "region_code", "new_la_code", "lad_code"):
+        frame[column] = frame[column].str.strip()
+    return frame.reset_index(drop=True)
+
+
+def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
+    """Read the official 2021/22 headline measures (see `read_ees_headline`).
+
+    Read once per build: `etl.gld` stages the upper levels, `etl.districts` the district rows.
+    """
+    return read_ees_headline(raw_dir, EES_2022_FILE)
 
 
 def read_smapey(raw_dir: Path) -> pd.DataFrame:

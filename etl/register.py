@@ -15,6 +15,9 @@ import yaml
 from etl.errors import BuildError
 
 REQUIRED_FIELDS = ("path", "title", "publisher", "origin", "licence", "retrieved", "sha256", "changes")
+# An optional source (e.g. a newer official file that `python -m etl fetch` brings in) may be
+# listed before it is first downloaded: until then it has no hash or date and must be absent.
+REQUIRED_FIELDS_OPTIONAL = ("path", "title", "publisher", "origin", "licence", "changes")
 # Files that sit beside the data to document it; they are never read by the build.
 DOCUMENTATION_NAMES = {"PROVENANCE.md"}
 
@@ -28,10 +31,19 @@ class RegisteredFile:
     publisher: str
     origin: dict
     licence: str
-    retrieved: str
-    sha256: str
+    retrieved: str | None
+    sha256: str | None
     changes: str
     url: str | None = None
+    # For Explore Education Statistics API listings: words in the title of the data set to take.
+    ees_data_set: str | None = None
+    optional: bool = False
+    max_mb: float | None = None
+
+    @property
+    def present(self) -> bool:
+        """False for an optional source that has not been downloaded yet."""
+        return bool(self.sha256)
 
 
 def sha256_of(path: Path) -> str:
@@ -60,12 +72,15 @@ def load_register(register_path: Path) -> list[RegisteredFile]:
         raise BuildError(f"{register_path}: expected a non-empty list under 'sources'")
     files = []
     for index, entry in enumerate(entries):
-        missing = [field for field in REQUIRED_FIELDS if not entry.get(field)]
+        required = REQUIRED_FIELDS_OPTIONAL if entry.get("optional") else REQUIRED_FIELDS
+        missing = [field for field in required if not entry.get(field)]
         if missing:
             raise BuildError(
                 f"{register_path}: entry {index + 1} ({entry.get('path', '?')}) lacks {', '.join(missing)}"
             )
-        files.append(RegisteredFile(**{key: entry.get(key) for key in RegisteredFile.__dataclass_fields__}))
+        known = RegisteredFile.__dataclass_fields__
+        values = {key: entry[key] for key in known if entry.get(key) is not None}
+        files.append(RegisteredFile(**{key: values.get(key) for key in REQUIRED_FIELDS} | values))
     return files
 
 
@@ -92,6 +107,13 @@ def verify_raw_files(raw_dir: Path, register_path: Path) -> list[RegisteredFile]
         )
     for entry in register:
         path = raw_dir / entry.path
+        if not entry.present:
+            if path.exists():
+                raise BuildError(
+                    f"data/raw/{entry.path}: file is present but its register entry has no sha256; "
+                    f"run `python -m etl register {entry.path}` if it is the intended file"
+                )
+            continue
         if not path.exists():
             raise BuildError(f"data/raw/{entry.path}: registered file is missing")
         actual = sha256_of(path)
@@ -103,10 +125,21 @@ def verify_raw_files(raw_dir: Path, register_path: Path) -> list[RegisteredFile]
     return register
 
 
-def update_registration(raw_dir: Path, register_path: Path, relative_path: str, today: str | None = None) -> None:
+def update_registration(
+    raw_dir: Path,
+    register_path: Path,
+    relative_path: str,
+    today: str | None = None,
+    changes: str | None = None,
+    downloaded_from: str | None = None,
+) -> None:
     """Record a replaced raw file's new sha256 and retrieval date in the register.
 
-    The rest of the entry (title, origin, licence) is kept; edit it by hand if the origin changed.
+    The rest of the entry (title, licence) is kept; edit it by hand if the origin changed.
+
+    Args:
+        changes: replaces the entry's `changes` text (e.g. "none: downloaded unmodified").
+        downloaded_from: the URL the file came from; recorded as the entry's origin.
 
     Raises:
         BuildError: the file is missing or not registered.
@@ -123,6 +156,10 @@ def update_registration(raw_dir: Path, register_path: Path, relative_path: str, 
         if entry["path"] == relative_path:
             entry["sha256"] = sha256_of(path)
             entry["retrieved"] = today or datetime.date.today().isoformat()
+            if changes:
+                entry["changes"] = changes
+            if downloaded_from:
+                entry["origin"] = {"downloaded_from": downloaded_from}
             break
     else:
         raise BuildError(f"data/raw/{relative_path}: not in {register_path.name}; add an entry by hand first")
