@@ -1,4 +1,5 @@
-"""Command line: `python -m etl` builds, `--check` re-checks, `register PATH` records a file's new hash.
+"""Command line: `python -m etl` builds, `--check` re-checks, `register PATH` records a file's new hash,
+`fetch` downloads the newest official files named in data/sources.yml and rebuilds.
 
 Heavy libraries are imported only when a build is needed, so a skipped rebuild stays fast.
 """
@@ -21,8 +22,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     register = sub.add_parser("register", help="record the new sha256 and date of a replaced raw file")
     register.add_argument("path", help="path under data/raw, e.g. dfe-lait/bds_long_0.parquet")
+    fetch = sub.add_parser(
+        "fetch", help="download the newest official files (URLs in data/sources.yml), register them and rebuild"
+    )
+    fetch.add_argument("--dry-run", action="store_true", help="download and compare only; list what would change")
+    fetch.add_argument("--only", nargs="+", metavar="PATH", help="fetch only these register paths")
     args = parser.parse_args(argv)
     try:
+        if args.command == "fetch":
+            from etl.fetch import Offline, fetch
+
+            print("Fetching the newest official files" + (" (dry run)" if args.dry_run else ""), flush=True)
+            try:
+                return fetch(args.data_dir, dry_run=args.dry_run, only=args.only)
+            except Offline as error:
+                print(f"Fetch stopped: {error}", file=sys.stderr)
+                print("Is this machine offline? Nothing was changed.", file=sys.stderr)
+                return 1
         if args.command == "register":
             from etl.register import update_registration
 

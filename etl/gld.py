@@ -346,8 +346,10 @@ def estimate_cohorts(
         frame = pop.merge(share_base, on="area_code", how="left")
         rate_year = min(year, latest_fsm_year)
         rate_now = pd.Series([fsm_rate.get((code, rate_year), np.nan) for code in frame["area_code"]])
-        rate_base = pd.Series([fsm_rate.get((code, base_year), np.nan) for code in frame["area_code"]])
-        england_rate_base = fsm_rate.get((ENGLAND_CODE, base_year), np.nan)
+        # The January census may not yet cover the base year: compare like with like.
+        rate_base_year = min(base_year, latest_fsm_year)
+        rate_base = pd.Series([fsm_rate.get((code, rate_base_year), np.nan) for code in frame["area_code"]])
+        england_rate_base = fsm_rate.get((ENGLAND_CODE, rate_base_year), np.nan)
         own = frame["fsm_share_base"] * rate_now / rate_base
         fallback = england_share * rate_now / england_rate_base
         frame["fsm_children"] = (frame["population"] * own.fillna(fallback)).round()

@@ -25,9 +25,11 @@ CAVEATS: list[tuple[str, str]] = [
     ),
     (
         "Estimated counts",
-        "Cohort sizes by LA are published up to 2021/22 only. For 2022/23 onwards we estimate them from ONS "
-        "mid-2023 population by single year of age, and the FSM cohort from the LA's 2021/22 FSM share "
-        "scaled by the change in its primary FSM rate. Every such count is labelled as an estimate.",
+        "Cohort sizes by LA come only from DfE's official headline files: the 2021/22 file, and later years "
+        "once the multi-year file has been fetched. For years without them we estimate cohorts from ONS "
+        "mid-2023 population by single year of age, and the FSM cohort from the LA's FSM share in the latest "
+        "year with published counts, scaled by the change in its primary FSM rate. Every such count is "
+        "labelled as an estimate, with its basis.",
     ),
     (
         "Small numbers",
