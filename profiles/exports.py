@@ -33,13 +33,22 @@ FRAMEWORK_NOTE = (
 
 @dataclass
 class Export:
-    """One chart (or map) ready to export: its spec, the data behind it and its alt text."""
+    """One chart (or map) ready to show and export: its Vega-Lite spec, the data behind it, its alt text.
+
+    An Altair chart given as `spec` is converted to its Vega-Lite dict once, here. Building and
+    validating Altair charts is most of a page's time, so pages cache their Exports and draw the
+    stored spec with `st.vega_lite_chart`.
+    """
 
     name: str  # file stem, e.g. "profile_trajectory"
-    chart: alt.TopLevelMixin
+    spec: dict | alt.TopLevelMixin
     data: pd.DataFrame
     alt_text: str
     footer: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.spec, dict):
+            self.spec = self.spec.to_dict()
 
 
 def footer_lines(area_name: str, years: str, framework_break: bool, extra: str | None = None) -> list[str]:
@@ -108,7 +117,7 @@ def render_png(spec: dict) -> bytes:
 
 def export_png(item: Export) -> bytes:
     """The PNG of one export, with its footer."""
-    return render_png(with_footer(item.chart.to_dict(), item.footer))
+    return render_png(with_footer(item.spec, item.footer))
 
 
 def export_csv(item: Export) -> bytes:

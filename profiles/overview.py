@@ -8,9 +8,12 @@ import pandas as pd
 import pydeck as pdk
 import streamlit as st
 
+from profiles.areas import ENGLAND
+from profiles.charts import trajectory_chart
 from profiles.exports import Export, footer_lines
 from profiles.maps import Legend, choropleth, classify, la_features, la_shapes, static_map
 from profiles.peers import la_latest
+from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
 
 
@@ -69,6 +72,23 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
         f"lowest {named(bottom)}."
     )
     return deck, legend, sentence
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def england_trajectory_export(latest: int) -> Export:
+    """England's trajectory against the 75% ambition, with its summary sentence as alt text (cached)."""
+    england = build_profile(ENGLAND)
+    summary = summary_sentence(england)
+    data = trajectory_data(england)
+    return Export(
+        "england_trajectory",
+        trajectory_chart(
+            data, "England", latest, "England: good level of development against the 75% ambition", description=summary
+        ),
+        data,
+        summary,
+        footer_lines("England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028."),
+    )
 
 
 def overview_table(year: int, since: int) -> pd.DataFrame:

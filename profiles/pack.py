@@ -1,12 +1,27 @@
-"""The exports of each page, and the one-click plan pack for an LA (profile, peers and wards)."""
+"""The exports of each page, and the one-click plan pack for an LA (profile, peers and wards).
+
+The `*_for` functions are the pages' cached entry points: an Export holds a finished Vega-Lite spec,
+so a page revisited for the same LA and options draws its charts without any Altair work.
+"""
 
 from __future__ import annotations
 
+import streamlit as st
+
 from profiles.areas import area_name
-from profiles.charts import gap_chart, peer_dot_chart, trajectory_chart
+from profiles.charts import gap_chart, peer_dot_chart, peer_trend_chart, trajectory_chart
 from profiles.exports import Export, footer_lines, plan_pack
 from profiles.maps import decile_colours, static_map, ward_features
-from profiles.peers import PEER_SETS, comparison, dot_data, latest_and_since, peer_codes, peer_summary, reference_rows
+from profiles.peers import (
+    PEER_SETS,
+    comparison,
+    dot_data,
+    latest_and_since,
+    peer_codes,
+    peer_summary,
+    reference_rows,
+    trend,
+)
 from profiles.profile import Profile, build_profile, gap_data, gap_sentence, summary_sentence, trajectory_data
 from profiles.targets import academic_year
 from profiles.wards import WARD_MEASURES, WardFilters, apply_filters, summary, ward_table
@@ -51,6 +66,35 @@ def profile_exports(profile: Profile) -> list[Export]:
             ),
         ),
     ]
+
+
+@st.cache_data(show_spinner=False, max_entries=400)
+def profile_exports_for(code: str, target_all: float | None = None, target_fsm: float | None = None) -> list[Export]:
+    """`profile_exports` of an LA's profile, with any session-only targets, cached."""
+    return profile_exports(build_profile(code, {"all": target_all, "fsm": target_fsm}))
+
+
+@st.cache_data(show_spinner=False, max_entries=400)
+def peer_exports_for(code: str, peer_set: str, custom: tuple[str, ...] = ()) -> list[Export]:
+    """`peer_exports`, cached by LA, peer set and custom set."""
+    return peer_exports(code, peer_set, list(custom))
+
+
+@st.cache_data(show_spinner=False, max_entries=400)
+def peer_trend_export(code: str, peers: tuple[str, ...], group: str, description: str) -> Export:
+    """The highlight-on-hover trend of the LA and its peers since the first post-2021 year, cached."""
+    year, since = latest_and_since()
+    name = area_name(code)
+    data = trend((code, *peers), group, since)
+    group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
+    text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
+    return Export(
+        f"peers_trend_{group}",
+        peer_trend_chart(data, name, group_label),
+        data,
+        text,
+        footer_lines(name, f"{academic_year(since)}–{academic_year(year)}", False, description),
+    )
 
 
 def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None = None) -> list[Export]:

@@ -40,7 +40,7 @@ def test_footer_carries_la_years_source_note_and_date():
     assert any(line.startswith("Source:") for line in lines)
     assert FRAMEWORK_NOTE in lines
     assert lines[-1].startswith("Generated ")
-    spec = with_footer(tiny_export().chart.to_dict(), lines)
+    spec = with_footer(tiny_export().spec, lines)
     footer = spec["vconcat"][1]["data"]["values"]
     assert [row["line"] for row in footer] == lines
 

@@ -82,11 +82,16 @@ def copy_link() -> None:
         st.caption("Opening this link shows this page with the same LA, peer set, measure and filters.")
 
 
+def show_chart(item: Export, width: str = "stretch") -> None:
+    """Draw an export's stored Vega-Lite spec (no Altair work on a rerun), with its alt text."""
+    st.vega_lite_chart(item.spec, width=width, theme=None, alt=item.alt_text)
+
+
 def chart_block(heading: str, item: Export) -> None:
     """A chart as every page shows it: heading, one-sentence summary, chart, its table and exports."""
     st.subheader(heading)
     st.markdown(item.alt_text)
-    st.altair_chart(item.chart, width="stretch", theme=None)
+    show_chart(item)
     with st.expander("Table of the plotted data"):
         st.dataframe(item.data, hide_index=True, width="stretch")
     export_buttons(item, item.name)

@@ -5,14 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from profiles import queries
-from profiles.areas import ENGLAND
-from profiles.charts import trajectory_chart
-from profiles.exports import Export, export_png, footer_lines
+from profiles.exports import export_png
 from profiles.maps import legend_html
-from profiles.overview import MEASURES, la_map, la_map_export, overview_table
-from profiles.profile import build_profile, summary_sentence, trajectory_data
+from profiles.overview import MEASURES, england_trajectory_export, la_map, la_map_export, overview_table
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, set_query_param
+from views.common import copy_link, export_buttons, set_query_param, show_chart
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -86,22 +83,11 @@ def render() -> None:
         f"End-of-Reception results (DfE EYFSP) to {academic_year(latest)} for England and its 153 local "
         "authorities, against the national ambition of 75% by 2028."
     )
-    england = build_profile(ENGLAND)
-    summary = summary_sentence(england)
-    st.markdown(summary)
-    data = trajectory_data(england)
-    england_export = Export(
-        "england_trajectory",
-        trajectory_chart(
-            data, "England", latest, "England: good level of development against the 75% ambition", description=summary
-        ),
-        data,
-        summary,
-        footer_lines("England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028."),
-    )
-    st.altair_chart(england_export.chart, width="stretch", theme=None)
+    england_export = england_trajectory_export(latest)
+    st.markdown(england_export.alt_text)
+    show_chart(england_export)
     with st.expander("Table of the plotted data"):
-        st.dataframe(data, hide_index=True, width="stretch")
+        st.dataframe(england_export.data, hide_index=True, width="stretch")
     export_buttons(england_export, "england_trajectory")
 
     map_section(latest, since)

@@ -5,22 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name, picker_options
-from profiles.charts import peer_dot_chart, peer_trend_chart
-from profiles.exports import Export, footer_lines
+from profiles.pack import peer_exports_for, peer_trend_export
 from profiles.peers import (
     PEER_SETS,
     comparison,
     doing_better_for_fsm,
-    dot_data,
     latest_and_since,
     parse_custom,
     peer_codes,
     peer_summary,
-    reference_rows,
-    trend,
 )
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, set_query_param, url_to_widget, widget_to_url
+from views.common import copy_link, export_buttons, set_query_param, show_chart, url_to_widget, widget_to_url
 from views.state import current_la
 
 
@@ -112,18 +108,10 @@ def render() -> None:
     summary = peer_summary(name, own, means, academic_year(year))
     st.subheader("Latest GLD beside the peers")
     st.markdown(summary)
-    references = reference_rows(code, year)
-    dots = dot_data(rows, means, references)
-    dot_export = Export(
-        f"peers_latest_{peer_set}",
-        peer_dot_chart(dots, name, PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:], academic_year(year)),
-        dots,
-        summary,
-        footer_lines(name, academic_year(year), False, description),
-    )
-    st.altair_chart(dot_export.chart, theme=None)
+    dot_export = peer_exports_for(code, peer_set, tuple(custom))[0]
+    show_chart(dot_export, width="content")
     with st.expander("Table of the plotted data"):
-        st.dataframe(dots, hide_index=True, width="stretch")
+        st.dataframe(dot_export.data, hide_index=True, width="stretch")
     export_buttons(dot_export, "peer_dots")
 
     st.subheader(f"Trend since {academic_year(since)}")
@@ -140,20 +128,11 @@ def render() -> None:
     )
     st.query_params["pupils"] = group
     st.session_state["pupils_in_url"] = group
-    group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
-    trend_data = trend(tuple([code] + peers), group, since)
-    trend_text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
-    st.markdown(trend_text)
-    trend_export = Export(
-        f"peers_trend_{group}",
-        peer_trend_chart(trend_data, name, group_label),
-        trend_data,
-        trend_text,
-        footer_lines(name, f"{academic_year(since)}–{academic_year(year)}", False, description),
-    )
-    st.altair_chart(trend_export.chart, width="stretch", theme=None)
+    trend_export = peer_trend_export(code, tuple(peers), group, description)
+    st.markdown(trend_export.alt_text)
+    show_chart(trend_export)
     with st.expander("Table of the plotted data"):
-        st.dataframe(trend_data, hide_index=True, width="stretch")
+        st.dataframe(trend_export.data, hide_index=True, width="stretch")
     export_buttons(trend_export, "peer_trend")
 
     st.subheader("FSM gap and distance to each LA's own 2028 target")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from profiles.pack import plan_pack_for, profile_exports
+from profiles.pack import plan_pack_for, profile_exports_for
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
 from views.common import chart_block, copy_link
@@ -83,7 +83,7 @@ def render() -> None:
         st.caption(f"Children counts are based on {profile.cohort_basis}.")
 
     headings = ("Trajectory against the 2028 target", "The FSM gap")
-    for heading, item in zip(headings, profile_exports(profile), strict=True):
+    for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
         chart_block(heading, item)
 
     st.subheader("Every value, with cohort sizes and intervals")
