@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         build(args.data_dir, force=args.force)
         return 0
     except BuildError as error:
-        print(f"Build failed: {error}", file=sys.stderr)
+        print(f"{'Fetch' if args.command == 'fetch' else 'Build'} failed: {error}", file=sys.stderr)
         print("The previous database (if any) is unchanged.", file=sys.stderr)
         return 1
 
