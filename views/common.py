@@ -62,7 +62,7 @@ def export_buttons(item: Export, key: str) -> None:
     )
     right.download_button(
         "Download CSV",
-        data=export_csv(item),
+        data=lambda: export_csv(item),  # made on click: no file kept per rerun
         file_name=f"{item.name}.csv",
         mime="text/csv",
         key=f"csv_{key}",

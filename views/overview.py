@@ -118,9 +118,10 @@ def render() -> None:
     )
     st.download_button(
         "Download CSV of these LAs",
-        shown.to_csv(index=False).encode(),
+        data=lambda: shown.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"gld_las_{latest}.csv",
         mime="text/csv",
+        on_click="ignore",
     )
     rows = selection.selection.get("rows", []) if selection else []
     if rows:

@@ -178,10 +178,11 @@ def render() -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         "Download CSV",
-        table.to_csv(index=False).encode(),
+        data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"gld_peer_table_{code}.csv",
         mime="text/csv",
         key="dl_peer_table",
+        on_click="ignore",
     )
 
     st.subheader("Peers doing better for FSM children")

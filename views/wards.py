@@ -271,10 +271,11 @@ def render() -> None:
     )
     st.download_button(
         "Download CSV of these wards",
-        table.to_csv(index=False).encode(),
+        data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
         file_name=f"wards_{code}.csv",
         mime="text/csv",
         key="dl_wards",
+        on_click="ignore",
     )
 
     copy_link()
