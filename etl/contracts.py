@@ -151,6 +151,30 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "gld",
+        "at least 140 LAs with a value in every assessed year from the first to the latest, for all and FSM "
+        "children (a file cut short shows up here)",
+        "SELECT y.year || ' ' || y.pupil_group || ': ' || count(g.area_code) FROM "
+        "(SELECT year, pupil_group FROM "
+        "(SELECT unnest(range((SELECT min(year) FROM gld), (SELECT max(year) FROM gld) + 1)) AS year) "
+        "CROSS JOIN (SELECT unnest(['all', 'fsm']) AS pupil_group) WHERE year NOT IN (2020, 2021)) y "
+        "LEFT JOIN gld g ON g.year = y.year AND g.pupil_group = y.pupil_group AND g.pct IS NOT NULL "
+        "AND g.area_code IN (SELECT area_code FROM areas WHERE level = 'la') "
+        "GROUP BY y.year, y.pupil_group HAVING count(g.area_code) < 140",
+    ),
+    Rule(
+        "gld",
+        "at least 140 LAs with a published count in every year and group that has published counts",
+        "SELECT g.year || ' ' || g.pupil_group || ': ' || count(*) FROM gld g JOIN areas a USING (area_code) "
+        "WHERE a.level = 'la' AND g.counts_basis = 'published' GROUP BY g.year, g.pupil_group HAVING count(*) < 140",
+    ),
+    Rule(
+        "cohort_estimates",
+        "at least 140 LAs with an estimate in every estimated year and group",
+        "SELECT e.year || ' ' || e.pupil_group || ': ' || count(*) FROM cohort_estimates e "
+        "JOIN areas a USING (area_code) WHERE a.level = 'la' GROUP BY e.year, e.pupil_group HAVING count(*) < 140",
+    ),
+    Rule(
+        "gld",
         "no LA has values for years before it existed",
         "SELECT g.area_code || ' ' || g.year FROM gld g JOIN areas a USING (area_code) "
         "WHERE a.first_year IS NOT NULL AND g.year < a.first_year",

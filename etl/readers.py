@@ -6,6 +6,7 @@ marker or a missing column stops the build with the file, the column and an exam
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -96,7 +97,19 @@ def _read_csv(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
         raise BuildError(f"data/raw/{file}: cannot be read as CSV ({error})") from error
     frame.columns = [str(column).strip() for column in frame.columns]
     require_columns(frame, columns, file)
+    _check_row_lengths(path, file, len(frame.columns))
     return frame[columns].copy()
+
+
+def _check_row_lengths(path: Path, file: str, expected: int) -> None:
+    """Raise if a row has fewer or more fields than the header (pandas pads a row cut short)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:  # only fields are counted
+        for line_number, row in enumerate(csv.reader(handle), start=1):
+            if row and len(row) != expected:
+                raise BuildError(
+                    f"data/raw/{file}: line {line_number} has {len(row)} fields, the header has {expected} "
+                    "(is the file cut short or damaged?)"
+                )
 
 
 def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.DataFrame:

@@ -13,6 +13,9 @@ from profiles.db import query
 ENGLAND = "E92000001"
 CODE_PATTERN = re.compile(r"E\d{8}")
 MAX_CODE_LENGTH = 40
+# URL text is echoed in a notice only when it could be a mistyped code: no dots, colons, slashes,
+# brackets or @, so the notice's markdown can never turn it into a link.
+ECHOABLE = re.compile(r"[A-Z0-9 _-]+")
 
 
 @st.cache_data(show_spinner=False)
@@ -57,6 +60,14 @@ def _history() -> pd.DataFrame:
     return query("SELECT * FROM area_code_history")
 
 
+def _echo(text: str) -> str | None:
+    """`text` as a notice may quote it (cut to MAX_CODE_LENGTH), or None if it must not be quoted."""
+    head = text[:MAX_CODE_LENGTH]
+    if not ECHOABLE.fullmatch(head):
+        return None
+    return head.replace("_", "\\_") + ("…" if len(text) > MAX_CODE_LENGTH else "")
+
+
 def resolve_code(raw: str | None) -> Resolution:
     """Resolve a code given in the URL (`?la=`) to a current area.
 
@@ -67,12 +78,13 @@ def resolve_code(raw: str | None) -> Resolution:
     if raw is None or raw == "":
         return Resolution(None)
     text = str(raw).strip().upper()
-    shown = (text[:MAX_CODE_LENGTH] + "…") if len(text) > MAX_CODE_LENGTH else text
     codes, _ = picker_options()
     if text in codes:
         return Resolution(text)
     if not CODE_PATTERN.fullmatch(text):
-        return Resolution(None, f"“{shown}” is not a local authority code. Choose a local authority below.")
+        shown = _echo(text)
+        quoted = f"“{shown}”" if shown else "The area code in the link"
+        return Resolution(None, f"{quoted} is not a local authority code. Choose a local authority below.")
     history = _history()
     matches = history[history["old_code"] == text]
     if len(matches) == 1 and matches.iloc[0]["change"] == "code change":
@@ -84,4 +96,4 @@ def resolve_code(raw: str | None) -> Resolution:
         return Resolution(None, f"{text} no longer exists — {note} Choose {names} below.")
     if text in set(all_areas()["area_code"]):
         return Resolution(None, f"{area_name(text)} is a region; choose one of its local authorities below.")
-    return Resolution(None, f"We do not recognise the area code {shown}. Choose a local authority below.")
+    return Resolution(None, f"We do not recognise the area code {text}. Choose a local authority below.")

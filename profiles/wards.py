@@ -80,7 +80,7 @@ def parse_decile_range(text: str | None) -> tuple[int, int] | None:
     if not text or len(text) > 5:
         return None
     parts = text.split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    if len(parts) != 2 or not all(p.isascii() and p.isdigit() for p in parts):
         return None
     low, high = int(parts[0]), int(parts[1])
     return (low, high) if 1 <= low <= high <= 10 else None

@@ -29,7 +29,7 @@ def peer_set_from_url() -> None:
         if url_set in PEER_SETS:
             st.session_state["peer_set"] = url_set
         else:
-            st.warning(f"Unknown peer set {url_set[:30]!r}: showing statistical neighbours (May 2025).", icon="ℹ️")
+            st.warning("Unknown peer set in the link: showing statistical neighbours (May 2025).", icon="ℹ️")
     if url_with is not None and url_with != st.session_state.get("with_in_url"):
         st.session_state["with_in_url"] = url_with
         codes, rejected = parse_custom(url_with)

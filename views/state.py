@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from profiles.areas import picker_options, resolve_code
@@ -10,6 +12,13 @@ from profiles.db import DatabaseMissing
 LA_KEY = "la"
 PICKER_KEY = "la_picker"
 SYNCED_KEY = "la_in_url"
+# Every value a page writes to the URL is a code, a number, a measure key, a region name or a
+# list of those: letters, digits, spaces, commas, underscores and hyphens (no dots, colons or @,
+# so nothing from a link can become a link in a notice). The longest is `wards=` with every
+# ward of Kent (2,649 characters).
+MAX_URL_VALUE = 4000
+URL_VALUE_PATTERN = re.compile(r"[A-Za-z0-9 ,_-]*")
+SHOWN_KEY_PATTERN = re.compile(r"[a-z_]{1,20}")
 
 
 def _on_pick() -> None:
@@ -18,16 +27,42 @@ def _on_pick() -> None:
     st.session_state.pop("la_notice", None)
 
 
+def clean_query_params() -> list[str]:
+    """Drop URL values no page could have written, before any page reads them; return notices.
+
+    A repeated key keeps its first value (as `?la=` does); a value that is too long or holds a
+    character no page writes (quotes, semicolons, brackets, anything outside ASCII) is removed, so
+    a page only ever parses short plain text and never echoes markup from a link. `la` is left to
+    `resolve_code`, which explains each kind of bad code.
+    """
+    notices = []
+    for key in list(st.query_params.keys()):
+        if key == LA_KEY:
+            continue
+        values = st.query_params.get_all(key)
+        shown = f"“{key}”" if SHOWN_KEY_PATTERN.fullmatch(key) else "a setting"
+        if any(len(value) > MAX_URL_VALUE or not URL_VALUE_PATTERN.fullmatch(value) for value in values):
+            del st.query_params[key]
+            notices.append(f"Ignored {shown} in the link: its value is too long or has characters no setting uses.")
+        elif len(values) > 1:
+            st.query_params[key] = values[0]
+            notices.append(f"The link gave {shown} more than once; using the first value.")
+    return notices
+
+
 def la_picker() -> None:
     """Draw the searchable LA picker and keep the chosen LA in session state and in the URL.
 
     A code in the URL (a shared link, a reload) wins; otherwise the LA chosen earlier in this
     session is restored, because Streamlit clears query parameters when switching pages.
     """
+    url_notices = clean_query_params()
     present = presentation_mode()
     from views.common import page_styles
 
     page_styles(present)
+    for url_notice in url_notices:
+        st.warning(url_notice, icon="ℹ️")
     # The picker's callback runs before this script: remember for this run only that it fired.
     st.session_state["picked_now"] = st.session_state.pop("la_just_picked", False)
     try:

@@ -64,7 +64,12 @@ def state_from_url(code: str, wards: pd.DataFrame) -> None:
     decile_range = parse_decile_range(params["dec"])
     if decile_range:
         st.session_state["ward_deciles"] = decile_range
-    if params["minkids"] and params["minkids"].isdigit() and len(params["minkids"]) <= 6:
+    if (
+        params["minkids"]
+        and params["minkids"].isascii()
+        and params["minkids"].isdigit()
+        and len(params["minkids"]) <= 6
+    ):
         st.session_state["ward_min_children"] = int(params["minkids"])
     codes, dropped = parse_ward_codes(params["wards"], set(wards["ward_code"]))
     if params["wards"] is not None:

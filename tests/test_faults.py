@@ -1,0 +1,687 @@
+"""Fault tolerance (issue 8): damaged raw files, missing data, hostile links, and SQL built only from constants.
+
+- Build faults break a copy of data/ (never the project's own), re-register the damaged file as
+  `python -m etl register` would, and check that the build names the file (and column), leaves
+  every previous output byte-identical, and that the app still serves from that database.
+- Missing or damaged data: every page explains how to build it, without a traceback.
+- Hostile links: unknown codes, SQL-like text, 10 kB values, non-ASCII and repeated keys give a
+  notice or fall back to a default, never a traceback, and never reach the text of a query.
+- A static check that every query in profiles/ and views/ is a constant with its values as parameters.
+
+Apps run against another data folder are started in a child process with GLD_DATA_DIR set, because
+`profiles.db` reads it once, at import.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import profiles.db
+from profiles.db import BOUNDARY_FILES, REQUIRED_TABLES
+
+from .conftest import DATA_DIR, PROJECT
+
+OUTPUTS = ("gld.duckdb", *BOUNDARY_FILES, ".build_stamp")
+ROTHERHAM = "E08000018"
+KENT = "E10000016"  # a two-tier county, so the wards page also reads `districts` and `dgroup`
+PAGES = ["views/overview.py", "views/profile.py", "views/peers.py", "views/wards.py", "views/about.py"]
+# Invalid UTF-8 (lone continuation bytes) and no valid Parquet, Snappy or Deflate structure.
+GARBAGE = bytes((index * 131 + 7) % 256 for index in range(4096))
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ (raw files, register, targets and every built output) to break safely."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR / "raw", target / "raw")
+    for name in ("sources.yml", "published_targets.csv", *OUTPUTS):
+        shutil.copy2(DATA_DIR / name, target / name)
+    return target
+
+
+def etl_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def output_hashes(data_dir: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((data_dir / name).read_bytes()).hexdigest() for name in OUTPUTS}
+
+
+def failed_build_line(data_dir: Path) -> str:
+    """Force a build that must fail; return its one 'Build failed' line after checking nothing changed."""
+    before = output_hashes(data_dir)
+    result = etl_cli(data_dir, "--force")
+    assert result.returncode != 0, f"the build succeeded on damaged input:\n{result.stdout[-800:]}"
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Build failed")]
+    assert len(lines) == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert output_hashes(data_dir) == before, "a failed build changed the previous outputs"
+    assert not list(data_dir.glob("*.tmp-*")), "temporary files left behind"
+    return lines[0]
+
+
+APP_CHILD = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+import profiles.db
+results = []
+for page, params in json.loads(sys.argv[1]):
+    app = AppTest.from_file("app.py", default_timeout=120)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page != "views/overview.py":
+        app.switch_page(page).run()
+    text = [e.value for e in app.markdown] + [e.value for e in app.header] + [e.value for e in app.title]
+    text += [f"{e.label} {e.value}" for e in app.metric]
+    results.append({
+        "page": page,
+        "exceptions": [e.message for e in app.exception],
+        "errors": [e.value for e in app.error],
+        "warnings": [e.value for e in app.warning],
+        "text": "\\n".join(map(str, text)),
+        "charts": len(app.get("vega_lite_chart")),
+        "maps": len(app.get("deck_gl_json_chart")),
+    })
+print("RESULT " + json.dumps({"database": str(profiles.db.DB_PATH), "pages": results}))
+"""
+
+
+def render_in_child(data_dir: Path, requests: list[tuple[str, dict]]) -> dict:
+    """Run pages with AppTest in a fresh process whose app reads `data_dir` (GLD_DATA_DIR)."""
+    result = subprocess.run(
+        [sys.executable, "-c", APP_CHILD, json.dumps(requests)],
+        cwd=PROJECT,
+        env={**os.environ, "GLD_DATA_DIR": str(data_dir)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    assert result.returncode == 0 and lines, result.stderr[-3000:]
+    report = json.loads(lines[-1][len("RESULT ") :])
+    assert report["database"] == str(data_dir / "gld.duckdb"), "the app did not read the given data folder"
+    return report
+
+
+def assert_app_serves(data_dir: Path) -> None:
+    """The app, pointed at `data_dir`, still shows Rotherham's published targets and the England map."""
+    report = render_in_child(data_dir, [("views/profile.py", {"la": ROTHERHAM}), ("views/overview.py", {})])
+    profile, overview = report["pages"]
+    for page in (profile, overview):
+        assert not page["exceptions"] and not page["errors"], page
+    assert "Rotherham" in profile["text"] and "73.3%" in profile["text"] and "56.6%" in profile["text"]
+    assert profile["charts"] >= 2
+    assert overview["maps"] == 1 and overview["charts"] >= 1
+
+
+def truncate_half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def truncate_at_line(path: Path) -> None:
+    """Keep the first 60% of the lines: a cut that falls exactly on a line boundary."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[: len(lines) * 6 // 10]))
+
+
+def overwrite(path: Path, offset: int, data: bytes) -> None:
+    content = bytearray(path.read_bytes())
+    content[offset : offset + len(data)] = data
+    path.write_bytes(bytes(content))
+
+
+def garbage_in_parquet_column(path: Path, column: str = "Values") -> None:
+    """Garbage in the middle of one column chunk the build reads (first row group)."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    chunk = metadata.row_group(0).column(metadata.schema.names.index(column))
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    overwrite(path, start + chunk.total_compressed_size // 2, GARBAGE[:512])
+
+
+def garbage_in_worksheets(path: Path) -> None:
+    """Garbage in the middle of every worksheet's compressed XML inside the workbook (a zip)."""
+    with zipfile.ZipFile(path) as archive:
+        sheets = [info for info in archive.infolist() if info.filename.startswith("xl/worksheets/sheet")]
+    assert sheets, f"{path.name}: no worksheets found"
+    content = bytearray(path.read_bytes())
+    for info in sheets:
+        name_length, extra_length = struct.unpack("<HH", content[info.header_offset + 26 : info.header_offset + 30])
+        start = info.header_offset + 30 + name_length + extra_length
+        middle = start + info.compress_size // 2
+        content[middle : middle + 256] = GARBAGE[:256]
+    path.write_bytes(bytes(content))
+
+
+def garbage_in_middle(path: Path) -> None:
+    overwrite(path, path.stat().st_size // 2, GARBAGE)
+
+
+def rename_parquet_column(path: Path, old: str = "Values", new: str = "Value") -> None:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    assert old in table.column_names
+    pq.write_table(table.rename_columns([new if name == old else name for name in table.column_names]), path)
+
+
+def rename_workbook_header(path: Path, old: str = "number_of_pupils", new: str = "pupils") -> None:
+    """Rename a column header in an .xlsx by editing its shared strings (the header is stored once)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w") as archive:
+        for info, data in members:
+            if info.filename == "xl/sharedStrings.xml":
+                assert data.count(f">{old}<".encode()) == 1, f"{path.name}: header {old!r} is not stored once"
+                data = data.replace(f">{old}<".encode(), f">{new}<".encode())
+            archive.writestr(info, data)
+
+
+def rename_csv_header(path: Path, old: str = "area_code,", new: str = "AreaCode,") -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+LAIT = "dfe-lait/bds_long_0.parquet"
+SN_2025 = "dfe-lait/sn_may_2025.xlsx"
+FSM_COHORTS = "nesta-afs-neighbourhood/EYFSP_LA_2_com_lit_maths_additional_tables_2013_2019.xlsx"
+FINGERTIPS = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
+APS = "nesta-afs-neighbourhood/APS_GLD_ELG_EXP_2013_2019.csv"
+
+BUILD_FAULTS = [
+    pytest.param(LAIT, truncate_half, ["cannot be read as Parquet"], id="truncated-parquet"),
+    pytest.param(SN_2025, truncate_half, ["cannot be read as an Excel workbook"], id="truncated-xlsx"),
+    pytest.param(LAIT, garbage_in_parquet_column, ["cannot be read as Parquet"], id="garbage-parquet"),
+    pytest.param(SN_2025, garbage_in_worksheets, ["cannot be read as an Excel workbook"], id="garbage-xlsx"),
+    pytest.param(FINGERTIPS, garbage_in_middle, ["cannot be read as CSV"], id="garbage-csv"),
+    pytest.param(LAIT, rename_parquet_column, ["column 'Values' is missing"], id="renamed-parquet-column"),
+    pytest.param(
+        FSM_COHORTS, rename_workbook_header, ["column 'number_of_pupils' is missing"], id="renamed-xlsx-column"
+    ),
+    pytest.param(FINGERTIPS, rename_csv_header, ["column 'area_code' is missing"], id="renamed-csv-column"),
+    pytest.param(FINGERTIPS, truncate_half, ["fields, the header has"], id="truncated-csv-mid-row"),
+    # A cut on a line boundary leaves a valid CSV; the coverage contract catches the missing years.
+    pytest.param(APS, truncate_at_line, ["contract failed", "2013 all: 0"], id="truncated-csv-at-line-end"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("relative", "damage", "expected"), BUILD_FAULTS)
+def test_damaged_registered_file_fails_the_build_and_the_app_keeps_serving(data_copy, relative, damage, expected):
+    damage(data_copy / "raw" / relative)
+    registered = etl_cli(data_copy, "register", relative)  # as an analyst would after replacing the file
+    assert registered.returncode == 0, registered.stderr
+    line = failed_build_line(data_copy)
+    if "contract failed" not in expected:
+        assert f"data/raw/{relative}" in line, line
+    for text in expected:
+        assert text in line, line
+    assert_app_serves(data_copy)
+
+
+@pytest.mark.parametrize(
+    ("relative", "damage"),
+    [(LAIT, truncate_half), (SN_2025, garbage_in_worksheets), (FINGERTIPS, garbage_in_middle)],
+    ids=["truncated-parquet", "garbage-xlsx", "garbage-csv"],
+)
+def test_damaged_file_without_registration_is_refused_by_its_hash(data_copy, relative, damage):
+    damage(data_copy / "raw" / relative)
+    line = failed_build_line(data_copy)
+    assert f"data/raw/{relative}" in line and "sha256" in line, line
+
+
+def assert_every_page_explains(report: dict, *expected: str) -> None:
+    assert [page["page"] for page in report["pages"]] == PAGES
+    for page in report["pages"]:
+        assert not page["exceptions"], page
+        assert len(page["errors"]) == 1, page
+        message = page["errors"][0]
+        assert "python -m etl" in message and len(message) < 600, message
+        for text in expected:
+            assert text in message, message
+        assert page["charts"] == 0 and page["maps"] == 0
+
+
+EVERY_PAGE = [(page, {"la": ROTHERHAM}) for page in PAGES]
+
+
+def test_missing_database_every_page_explains_how_to_build_it(tmp_path):
+    report = render_in_child(tmp_path, EVERY_PAGE)
+    assert_every_page_explains(report, "has not been built yet", "make run")
+
+
+@pytest.mark.slow
+def test_unreadable_database_every_page_explains(tmp_path):
+    for name in BOUNDARY_FILES:
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    (tmp_path / "gld.duckdb").write_bytes(GARBAGE * 64)
+    assert_every_page_explains(render_in_child(tmp_path, EVERY_PAGE), "cannot be opened", "--force")
+
+
+@pytest.mark.slow
+def test_database_from_an_older_build_every_page_explains(tmp_path):
+    """A database lacking a table the app reads (here `wards`) is refused up front, on every page."""
+    for name in OUTPUTS:
+        shutil.copy2(DATA_DIR / name, tmp_path / name)
+    with duckdb.connect(str(tmp_path / "gld.duckdb")) as con:
+        con.execute("DROP TABLE wards")
+    assert_every_page_explains(render_in_child(tmp_path, EVERY_PAGE), "missing: wards", "--force")
+
+
+@pytest.mark.slow
+def test_missing_boundaries_every_page_explains(tmp_path):
+    shutil.copy2(DATA_DIR / "gld.duckdb", tmp_path / "gld.duckdb")
+    assert_every_page_explains(render_in_child(tmp_path, EVERY_PAGE), "la_boundaries.parquet", "--force")
+
+
+def test_required_tables_exist_in_the_built_database(db):
+    tables = set(db.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
+    assert set(REQUIRED_TABLES) <= tables
+    assert all((DATA_DIR / name).exists() for name in BOUNDARY_FILES)
+
+
+UNKNOWN_CODE = "E99999999"
+SQL_QUOTE = "E08000018' OR 1=1 --"
+SQL_STATEMENT = "1; DROP TABLE gld"
+LONG = ("LONGVALUE" * 1200)[:10_000]
+NON_ASCII = "²-³"  # str.isdigit() is True for superscripts but int() rejects them
+LINK = "[click](https://example.com/x)"
+BARE_LINK = "www.example.com"  # markdown turns a bare address into a link even when escaped
+HOSTILE = [UNKNOWN_CODE, SQL_QUOTE, SQL_STATEMENT, LONG, NON_ASCII, LINK, BARE_LINK]
+HOSTILE_IDS = ["unknown-code", "sql-quote", "sql-statement", "10kB", "non-ascii", "markdown-link", "bare-link"]
+PASSES_URL_CHECK = {UNKNOWN_CODE}  # the rest hold characters no page writes, or are too long
+# What each page reads from the URL, and the widget state it must fall back to on a bad value.
+PAGE_PARAMS = {
+    "views/overview.py": ("map", "regions", "band", "present"),
+    "views/profile.py": ("present",),
+    "views/peers.py": ("peers", "with", "pupils", "similar", "present"),
+    "views/wards.py": ("measure", "decby", "dec", "minkids", "wards", "districts", "dgroup", "present"),
+    "views/about.py": ("present",),
+}
+FALLBACK = {
+    "map": ("overview_measure", "gld_all"),
+    "regions": ("overview_regions", []),
+    "band": ("overview_band", "All LAs"),
+    "present": ("present", False),
+    "peers": ("peer_set", "sn2025"),
+    "with": ("custom_peers", []),
+    "pupils": ("peer_trend_group", "all"),
+    "similar": ("similar_fsm", False),
+    "measure": ("ward_measure", "idaci_decile"),
+    "decby": ("ward_decile_by", "idaci_decile"),
+    "dec": ("ward_deciles", (1, 10)),
+    "minkids": ("ward_min_children", 0),
+    "wards": ("ward_names", []),
+    "districts": ("show_districts", False),
+    "dgroup": ("district_group", "all"),  # read only when the district layer is on (districts=1)
+}
+# Substrings of the hostile values that must never appear in the text of a query.
+NEVER_IN_SQL = ("OR 1=1", "DROP TABLE", "LONGVALUE", "²", "click", "example.com", UNKNOWN_CODE)
+
+
+class RecordingCursor:
+    def __init__(self, cursor, log: list) -> None:
+        self._cursor, self._log = cursor, log
+
+    def execute(self, sql, parameters=None):
+        self._log.append((sql, parameters))
+        return self._cursor.execute(sql, parameters)
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class RecordingConnection:
+    def __init__(self, connection, log: list) -> None:
+        self._connection, self._log = connection, log
+
+    def cursor(self) -> RecordingCursor:
+        return RecordingCursor(self._connection.cursor(), self._log)
+
+
+@pytest.fixture
+def sql_log(monkeypatch) -> list:
+    """Every (sql, parameters) the app runs through `profiles.db.query` during the test."""
+    log: list = []
+    real = profiles.db.connection
+    monkeypatch.setattr(profiles.db, "connection", lambda: RecordingConnection(real(), log))
+    return log
+
+
+def assert_no_url_text_in_sql(log: list) -> None:
+    for sql, _ in log:
+        for fragment in NEVER_IN_SQL:
+            assert fragment.lower() not in sql.lower(), f"URL text {fragment!r} reached a query: {sql[:300]}"
+
+
+def run_app(page: str, params: dict) -> tuple[AppTest, list[str]]:
+    """Open a link on the overview (AppTest's first run), then on `page`; return the app and every notice.
+
+    A notice about the link is shown once, on the run that read it: here the first one.
+    """
+    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=90)
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    notices = [w.value for w in app.warning]
+    if page != "views/overview.py":
+        assert not app.exception, [e.message for e in app.exception]
+        app.switch_page(page).run()
+        notices += [w.value for w in app.warning]
+    assert not app.exception, [e.message for e in app.exception]
+    return app, notices
+
+
+def hostile_link(page: str, value: str) -> dict:
+    """Every parameter the page reads set to `value`, with a valid LA so that the page reads them."""
+    params = {param: value for param in PAGE_PARAMS[page]}
+    return {"la": KENT if page == "views/wards.py" else ROTHERHAM} | params
+
+
+# State that only a valid link sets: absent means the default.
+ABSENT_MEANS = {"present": False, "custom_peers": []}
+
+
+def widget_state(app: AppTest, key: str):
+    if key in ABSENT_MEANS and key not in app.session_state:
+        return ABSENT_MEANS[key]
+    return app.session_state[key]
+
+
+def assert_fallbacks(app: AppTest, warnings: list[str], page: str, value: str) -> None:
+    """Each parameter of the page fell back to its default, with a notice where one is due."""
+    refused = value not in PASSES_URL_CHECK  # dropped with a notice before any page reads it
+    for param in PAGE_PARAMS[page]:
+        if refused:
+            assert any(f"Ignored “{param}”" in w for w in warnings), (param, warnings)
+            assert app.query_params.get(param) != value
+        key, default = FALLBACK[param]
+        if param == "dgroup":  # the district layer is off (districts= was bad too), so no radio is drawn
+            assert app.session_state["show_districts"] is False
+            continue
+        actual = widget_state(app, key)
+        assert (tuple(actual) if isinstance(default, tuple) else actual) == default, (param, actual)
+    if not refused and page == "views/peers.py":
+        assert any("Unknown peer set" in w for w in warnings) and any("Left out 1" in w for w in warnings)
+    if not refused and page == "views/wards.py":
+        assert any("left out" in w for w in warnings), warnings
+    assert all(len(w) < 400 for w in warnings), "a notice echoed a long value"
+    assert not any("example.com" in w.lower() for w in warnings), "a notice would render a link from the URL"
+
+
+@pytest.mark.parametrize("value", [SQL_STATEMENT, UNKNOWN_CODE], ids=["sql-statement", "unknown-code"])
+@pytest.mark.parametrize("page", PAGES)
+def test_bad_values_in_every_parameter(page, value, sql_log):
+    app, notices = run_app(page, hostile_link(page, value))
+    assert app.session_state["la"] in (ROTHERHAM, KENT)
+    assert_fallbacks(app, notices, page, value)
+    assert_no_url_text_in_sql(sql_log)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_value_in_every_parameter(page, value, sql_log):
+    app, notices = run_app(page, hostile_link(page, value))
+    assert app.session_state["la"] in (ROTHERHAM, KENT)
+    assert_fallbacks(app, notices, page, value)
+    assert_no_url_text_in_sql(sql_log)
+
+
+def test_longest_real_link_is_kept(db):
+    """Every ward of Kent chosen (the longest value a page writes) passes the URL check untouched."""
+    codes = list(
+        db.execute("SELECT ward_code FROM wards WHERE area_code = ? ORDER BY ward_code", [KENT]).df()["ward_code"]
+    )
+    app, notices = run_app(
+        "views/wards.py", {"la": KENT, "wards": ",".join(codes), "regions": "London,East of England"}
+    )
+    assert sorted(app.session_state["ward_names"]) == codes
+    assert not notices
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
+def test_hostile_district_group_falls_back(value):
+    app, _ = run_app("views/wards.py", {"la": KENT, "districts": "1", "dgroup": value})
+    assert app.session_state["show_districts"] is True and app.session_state["district_group"] == "all"
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    "value",
+    [pytest.param(value, marks=pytest.mark.slow) for value in (SQL_QUOTE, LONG, NON_ASCII, LINK)] + [BARE_LINK],
+    ids=["sql-quote", "10kB", "non-ascii", "markdown-link", "bare-link"],
+)
+def test_hostile_la_gives_a_short_notice_on_every_page(page, value, sql_log):
+    app, notices = run_app(page, {"la": value})
+    assert app.session_state["la"] is None
+    assert app.selectbox(key="la_picker").value is None
+    assert [w.value for w in app.warning] == notices[:1], "a 'choose an LA' notice stays until one is chosen"
+    assert len(notices[0]) < 300 and "example.com" not in notices[0].lower(), notices[0]
+    assert "is not a local authority code" in notices[0]
+    assert_no_url_text_in_sql(sql_log)
+
+
+def test_url_text_never_reaches_the_text_of_a_query(sql_log):
+    """With the caches emptied every page's queries run: all of them, and none carries URL text."""
+    st.cache_data.clear()
+    run_app("views/profile.py", {"la": SQL_QUOTE})
+    for page in PAGES:
+        run_app(page, hostile_link(page, SQL_QUOTE))
+        run_app(page, hostile_link(page, UNKNOWN_CODE))
+    assert len(sql_log) >= 15, "the recorder saw too few queries to prove anything"
+    assert any(ROTHERHAM in map(str, parameters or []) for _, parameters in sql_log), "codes go in as parameters"
+    assert_no_url_text_in_sql(sql_log)
+
+
+def test_repeated_la_uses_the_first_with_a_notice():
+    for page in PAGES:
+        app, notices = run_app(page, {"la": [ROTHERHAM, "E08000025"]})
+        assert app.session_state["la"] == ROTHERHAM
+        assert app.query_params["la"] == ROTHERHAM
+        assert any("more than one area" in notice for notice in notices)
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        (
+            "views/overview.py",
+            {"map": ["gld_fsm", "change_all"], "regions": ["London", "North East"], "band": ["Top quarter", "x"]},
+            {"overview_measure": "gld_fsm", "overview_regions": ["London"], "overview_band": "Top quarter"},
+        ),
+        (
+            "views/peers.py",
+            {"peers": ["region", "sn2021"], "pupils": ["fsm", "all"], "similar": ["1", "0"]},
+            {"peer_set": "region", "peer_trend_group": "fsm", "similar_fsm": True},
+        ),
+        (
+            "views/wards.py",
+            {
+                "measure": ["imd_decile", "zzz"],
+                "dec": ["1-3", "2-5"],
+                "minkids": ["1000", "5"],
+                "districts": ["1", "0"],
+            },
+            {"ward_measure": "imd_decile", "ward_deciles": (1, 3), "ward_min_children": 1000, "show_districts": True},
+        ),
+        ("views/profile.py", {"present": ["1", "0"]}, {"present": True}),
+    ],
+    ids=["overview", "peers", "wards", "profile"],
+)
+def test_repeated_keys_use_the_first_value_with_a_notice(page, params, expected):
+    la = KENT if page == "views/wards.py" else ROTHERHAM
+    app, notices = run_app(page, {"la": la} | params)
+    for key, value in expected.items():
+        actual = widget_state(app, key)
+        assert (tuple(actual) if isinstance(value, tuple) else actual) == value, key
+    for param in params:
+        assert any(f"“{param}” more than once" in notice for notice in notices), param
+        assert not isinstance(app.query_params.get(param), list), param
+
+
+def test_unicode_digits_do_not_crash_the_ward_filters():
+    app, _ = run_app("views/wards.py", {"la": ROTHERHAM, "dec": "²-³", "minkids": "²"})
+    assert app.session_state["ward_deciles"] == (1, 10) and app.session_state["ward_min_children"] == 0
+
+
+def test_parse_decile_range_rejects_unicode_digits():
+    from profiles.wards import parse_decile_range
+
+    assert parse_decile_range("²-³") is None
+
+
+SCANNED = sorted([*(PROJECT / "profiles").glob("*.py"), *(PROJECT / "views").glob("*.py"), PROJECT / "app.py"])
+QUERY_METHODS = {"execute", "executemany", "sql", "query"}  # DuckDB, and pandas' DataFrame.query (eval)
+# Legitimate non-constant SQL, each named narrowly with its reason. Today there is one.
+ALLOWED = {
+    ("profiles/db.py", "query"): "the helper itself forwards its caller's SQL, which is checked at every call site",
+}
+
+
+def _is_constant(node: ast.AST, constants: set[str]) -> bool:
+    """True when `node` is built only from literals and module-level constants."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in constants
+    if isinstance(node, ast.Tuple | ast.List):
+        return all(_is_constant(element, constants) for element in node.elts)
+    if isinstance(node, ast.BinOp):  # "a" + b, "… %s" % b
+        return _is_constant(node.left, constants) and _is_constant(node.right, constants)
+    if isinstance(node, ast.JoinedStr):  # an f-string: every {…} must itself be constant
+        return all(_is_constant(part, constants) for part in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return _is_constant(node.value, constants)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+        return _is_constant(node.func.value, constants) and all(_is_constant(a, constants) for a in arguments)
+    return False
+
+
+def _module_constants(tree: ast.Module) -> set[str]:
+    """Names assigned once at module level from literals and never reassigned anywhere."""
+    assigned_anywhere: dict[str, int] = {}
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    assigned_anywhere[target.id] = assigned_anywhere.get(target.id, 0) + 1
+    constants: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value = node.targets[0].id, node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value = node.target.id, node.value
+        else:
+            continue
+        if assigned_anywhere.get(name) == 1 and _is_constant(value, constants):
+            constants.add(name)
+    return constants
+
+
+def query_calls(source: str) -> list[tuple[int, str, ast.AST, str]]:
+    """(line, called name, SQL argument, enclosing function) for every query-like call in `source`."""
+    tree = ast.parse(source)
+    calls = []
+
+    def visit(node: ast.AST, function: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) else function
+            if isinstance(child, ast.Call):
+                func = child.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+                if (isinstance(func, ast.Name) and name == "query") or (
+                    isinstance(func, ast.Attribute) and name in QUERY_METHODS
+                ):
+                    keyword_sql = [k.value for k in child.keywords if k.arg in ("sql", "query", "expr")]
+                    argument = child.args[0] if child.args else (keyword_sql[0] if keyword_sql else None)
+                    if argument is not None:
+                        calls.append((child.lineno, name, argument, function))
+            visit(child, inner)
+
+    visit(tree, "<module>")
+    return calls
+
+
+def sql_violations(source: str, path: str = "<snippet>") -> tuple[list[str], int]:
+    """Query calls whose SQL is not constant (outside ALLOWED), and how many query calls were seen."""
+    tree = ast.parse(source)
+    constants = _module_constants(tree)
+    calls = query_calls(source)
+    problems = [
+        f"{path}:{line}: {name}(…) builds its SQL from a non-constant value ({ast.unparse(argument)[:80]})"
+        for line, name, argument, function in calls
+        if not _is_constant(argument, constants) and (path, function) not in ALLOWED
+    ]
+    return problems, len(calls)
+
+
+def test_every_query_in_profiles_and_views_is_a_constant():
+    problems, seen = [], 0
+    for path in SCANNED:
+        found, count = sql_violations(path.read_text(encoding="utf-8"), path.relative_to(PROJECT).as_posix())
+        problems += found
+        seen += count
+    assert not problems, "values must go in as parameters (`?`), never into the SQL text:\n" + "\n".join(problems)
+    assert seen >= 20, f"only {seen} query calls found: has the query helper been renamed?"
+
+
+@pytest.mark.parametrize(
+    ("snippet", "flagged"),
+    [
+        ("query(f\"SELECT * FROM gld WHERE area_code = '{code}'\")", True),
+        ("query(\"SELECT * FROM gld WHERE area_code = '%s'\" % code)", True),
+        ('query("SELECT * FROM {}".format(table))', True),
+        ('query("SELECT * FROM gld WHERE area_code = \'" + code + "\'")', True),
+        ('query(sql="SELECT * FROM gld WHERE year = " + str(year))', True),
+        ('def f(code):\n    sql = "SELECT " + code\n    return cursor.execute(sql)', True),
+        ("frame.query(f\"level == '{level}'\")", True),
+        ('query("SELECT * FROM gld WHERE area_code = ?", [code])', False),
+        ('query("SELECT * FROM gld " "WHERE year = ?", [year])', False),
+        ('TABLE = "gld"\nquery(f"SELECT * FROM {TABLE} WHERE year = ?", [year])', False),
+        ('TABLE = "gld"\ndef f(x):\n    global TABLE\n    TABLE = x\nquery(f"SELECT * FROM {TABLE}")', True),
+        ("frame.query(\"level == 'la'\")", False),
+    ],
+)
+def test_the_constant_sql_check_catches_built_sql(snippet, flagged):
+    problems, seen = sql_violations(snippet)
+    assert seen == 1
+    assert bool(problems) == flagged, problems
+
+
+def test_required_tables_are_exactly_the_tables_the_app_queries():
+    referenced = set()
+    for path in (PROJECT / "profiles").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for _, _, argument, _ in query_calls(source):
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                referenced |= set(re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)\b(?!\.)", argument.value))
+    assert referenced == set(REQUIRED_TABLES)
