@@ -46,9 +46,36 @@ class Export:
     alt_text: str
     footer: list[str] = field(default_factory=list)
 
+    display_spec: dict = field(init=False, repr=False)
+
     def __post_init__(self) -> None:
         if not isinstance(self.spec, dict):
             self.spec = self.spec.to_dict()
+        self.display_spec = arrow_datasets(self.spec)
+
+
+def arrow_datasets(spec: dict) -> dict:
+    """The spec with its named datasets already in Arrow IPC bytes, as Streamlit sends them.
+
+    `st.vega_lite_chart` converts each dataset to Arrow on every run unless it is bytes already;
+    converting once here, before the Export is cached, takes that off every page rerun. The JSON
+    `spec` is kept for PNG export.
+    """
+    if not spec.get("datasets"):
+        return spec
+    # Streamlit's own converter, so the bytes are exactly what the chart element expects.
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    def flat(rows: list) -> bool:  # a table, not GeoJSON features (maps keep theirs as JSON)
+        return isinstance(rows, list) and all(
+            isinstance(row, dict) and not any(isinstance(v, (dict, list)) for v in row.values()) for row in rows
+        )
+
+    datasets = {
+        name: convert_anything_to_arrow_bytes(pd.DataFrame(rows)) if flat(rows) else rows
+        for name, rows in spec["datasets"].items()
+    }
+    return {**spec, "datasets": datasets}
 
 
 def footer_lines(area_name: str, years: str, framework_break: bool, extra: str | None = None) -> list[str]:

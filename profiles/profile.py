@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from profiles import queries
 from profiles.areas import ENGLAND, area_row
@@ -63,6 +64,7 @@ def _series_dict(frame: pd.DataFrame, group: str, framework: str = "2022 onwards
     return {int(y): float(p) for y, p in zip(rows["year"], rows["pct"]) if pd.notna(p)}
 
 
+@st.cache_data(show_spinner=False, max_entries=400)
 def build_profile(code: str, custom_targets: dict[str, float | None] | None = None) -> Profile:
     """Assemble the profile of one area.
 

@@ -84,7 +84,7 @@ def copy_link() -> None:
 
 def show_chart(item: Export, width: str = "stretch") -> None:
     """Draw an export's stored Vega-Lite spec (no Altair work on a rerun), with its alt text."""
-    st.vega_lite_chart(item.spec, width=width, theme=None, alt=item.alt_text)
+    st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.alt_text)
 
 
 def chart_block(heading: str, item: Export) -> None:
