@@ -68,15 +68,25 @@ def profile_exports(profile: Profile) -> list[Export]:
     ]
 
 
-@st.cache_data(show_spinner=False, max_entries=400)
 def profile_exports_for(code: str, target_all: float | None = None, target_fsm: float | None = None) -> list[Export]:
     """`profile_exports` of an LA's profile, with any session-only targets, cached."""
+    # Always pass every argument positionally: Streamlit's cache key is made from the arguments as
+    # given, so `f(x)` and `f(x, None, None)` would otherwise be two entries.
+    return _profile_exports_cached(code, target_all, target_fsm)
+
+
+@st.cache_data(show_spinner=False, max_entries=400)
+def _profile_exports_cached(code: str, target_all: float | None, target_fsm: float | None) -> list[Export]:
     return profile_exports(build_profile(code, {"all": target_all, "fsm": target_fsm}))
 
 
-@st.cache_data(show_spinner=False, max_entries=400)
 def peer_exports_for(code: str, peer_set: str, custom: tuple[str, ...] = ()) -> list[Export]:
     """`peer_exports`, cached by LA, peer set and custom set."""
+    return _peer_exports_cached(code, peer_set, tuple(custom))
+
+
+@st.cache_data(show_spinner=False, max_entries=400)
+def _peer_exports_cached(code: str, peer_set: str, custom: tuple[str, ...]) -> list[Export]:
     return peer_exports(code, peer_set, list(custom))
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 import pytest
+
+# AppTest runs pages in this process: no background cache warming here (profiles/warm.py).
+os.environ.setdefault("GLD_WARM_CACHES", "0")
 
 PROJECT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT / "data"

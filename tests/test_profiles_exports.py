@@ -69,3 +69,18 @@ def test_plan_pack_for_rotherham():
     summary = archive.read("summary.md").decode()
     assert summary.count("Alt text: ") == 4
     assert "73.3%" in summary and "Rotherham" in summary
+
+
+def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
+    import profiles.pack as pack
+    from profiles.warm import warm_all
+
+    built = []
+    real = pack.profile_exports
+    monkeypatch.setattr(pack, "profile_exports", lambda profile: built.append(profile.code) or real(profile))
+    pack._profile_exports_cached.clear()
+    assert warm_all(["E08000018", "E08000038"], pause=0) == 2
+    first = pack.profile_exports_for("E08000018", None, None)  # exactly as the profile page asks
+    assert built == ["E08000018", "E08000038"]  # built by the warmer, not again for the page
+    assert [item.name for item in first] == ["profile_trajectory", "profile_fsm_gap"]
+    assert isinstance(first[0].display_spec["datasets"][next(iter(first[0].display_spec["datasets"]))], bytes)

@@ -8,6 +8,7 @@ import streamlit as st
 
 from profiles.areas import picker_options, resolve_code
 from profiles.db import DatabaseMissing
+from profiles.warm import start_warming
 
 LA_KEY = "la"
 PICKER_KEY = "la_picker"
@@ -70,6 +71,7 @@ def la_picker() -> None:
     except DatabaseMissing as error:
         st.error(str(error))
         st.stop()
+    start_warming()  # once per server: build every LA's charts in the background
     url_values = st.query_params.get_all(LA_KEY)
     if len(url_values) > 1:
         st.session_state["la_notice"] = "The link gave more than one area; showing the first."

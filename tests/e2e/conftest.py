@@ -60,7 +60,9 @@ def start_streamlit(script: str, port: int) -> subprocess.Popen:
         "--browser.gatherUsageStats",
         "false",
     ]
-    return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # No background cache warming in tests: it would compete with the browser for the two cores.
+    env = {**os.environ, "GLD_WARM_CACHES": os.environ.get("GLD_WARM_CACHES", "0")}
+    return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
 @pytest.fixture(scope="session")
