@@ -8,22 +8,47 @@ Measures
 - the overview after a change of mapped measure, over 10 changes;
 - the floor: the same picker switch on a minimal Streamlit page served by the same server
   (`bench/floor.py`, a page with only the picker and one line of text), so each page's time can be
-  read as a ratio to what Streamlit itself costs.
+  read as a ratio to what Streamlit itself costs;
+- many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
+  Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
+  thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
+  errors (timeouts, Streamlit exception blocks, page errors), and the server's share of a switch
+  from the script-run log that `bench/serve.py` writes; CPU seconds used by the server, Chromium,
+  the driver and the rest of the machine during that part; switches to an LA nobody had asked
+  for yet (the server's chart cache is cold) apart from the rest;
+- the same 30 people as protocol-only clients (`bench/protocol.py`: Streamlit's websocket
+  protocol, nothing rendered), which time the server alone: on a 2-core machine 30 Chromium tabs
+  take most of the CPU, so the browser figure is mostly the test machine's browsers;
+- the Streamlit server's peak resident memory (VmRSS of it and its children, sampled from /proc
+  every 0.2 s for the whole run; `bench/procstat.py`), overall and per part.
+
+Every page and the 30 sessions run on one server (`python -m bench.serve`: `streamlit run` with
+a log of each script run, the app unchanged). The table ends with the targets of issue 8 and
+whether each is met. `--only sessions` runs only the sessions part; `--sessions N`,
+`--switches N` and `--think MIN-MAX` change it; `--clients browser|protocol|both` (default both)
+chooses the clients. `--profile-server` profiles every script run with cProfile and prints the
+heaviest functions (profiling slows the server: its timings are not comparable).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from bench.stats import percentile, stats
+
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
+PAGES = ["profile", "peers", "wards", "overview"]
 SWITCH_LAS = [
     "Birmingham",
     "Rotherham",
@@ -65,20 +90,6 @@ def timed(command: list[str]) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=PROJECT, check=True, capture_output=True)
     return time.perf_counter() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
-
-
-def stats(values: list[float]) -> dict:
-    return {
-        "n": len(values),
-        "p50_s": round(statistics.median(values), 3),
-        "p95_s": round(percentile(values, 0.95), 3),
-        "max_s": round(max(values), 3),
-    }
 
 
 def wait_idle(page) -> None:
@@ -132,60 +143,287 @@ def measure_overview(page, base: str) -> list[float]:
     return timings[len(labels) :] + timings[: len(labels)]
 
 
-def measure_pages(only: list[str] | None = None) -> dict:
+def start_server(script: str, port: int, run_log: Path, profile_dir: Path | None = None) -> subprocess.Popen:
+    """`streamlit run <script>` as the tests start it, through bench.serve so each script run is logged."""
+    env = os.environ | {"BENCH_RUN_LOG": str(run_log)}
+    if profile_dir:
+        env["BENCH_PROFILE_DIR"] = str(profile_dir)
+    command = [sys.executable, "-m", "bench.serve", "run", script, "--server.port", str(port)]
+    command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    log = (run_log.parent / "server.log").open("w")  # the warming thread reports here when done
+    return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for_warm_caches(base: str, server_log: Path, timeout: float = 420) -> float | None:
+    """Open one page (which starts the server's cache warming) and wait until it reports done.
+
+    The event this measures is a server opened by its presenter before people arrive. Returns the
+    seconds the warming took, or None when warming is turned off (GLD_WARM_CACHES=0).
+    """
+    if os.environ.get("GLD_WARM_CACHES", "1") == "0":
+        return None
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, free_port, start_streamlit
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
-    port = free_port()
-    server = start_streamlit("app.py", port)
-    floor_port = free_port()
-    floor = start_streamlit("bench/floor.py", floor_port)
+    started = time.time()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{base}/profile?la=E08000018", timeout=90_000)
+        page.wait_for_selector(CHART_TEXT, timeout=90_000)
+        browser.close()
+    while time.time() - started < timeout:
+        if "chart caches warm" in server_log.read_text(errors="replace"):
+            return round(time.time() - started, 1)
+        time.sleep(1)
+    raise RuntimeError(f"the server's chart caches were not warm after {timeout:.0f} s")
+
+
+def wait_healthy(base: str, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the Streamlit server at {base} did not start within {timeout:.0f} s")
+
+
+def server_runs(run_log: Path, since: float, until: float) -> dict:
+    """p50/p95/max of the server's script runs (wall and CPU) between two moments."""
+    from bench.sessions import read_runs
+
+    runs = read_runs(run_log, since, until)
+    return {
+        "server_run_p50_s": round(percentile([r["end"] - r["start"] for r in runs], 0.5), 3) if runs else None,
+        "server_cpu_p50_s": round(percentile([r["cpu_s"] for r in runs], 0.5), 3) if runs else None,
+    }
+
+
+def measure_single(base: str, floor_base: str, wanted: list[str], run_log: Path) -> dict:
+    """One browser tab, one page after another: warm LA switches and the overview (sync API)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
+
     results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        results["floor"] = stats(measure_page(page, floor_base, "", "floor"))
+        for key in ("profile", "peers", "wards"):
+            if key in wanted:
+                began = time.time()
+                results[key] = stats(measure_page(page, base, key, key))
+                results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results["floor"]["p50_s"], 2)
+                # the server's script runs of the measured pass (its second half; the first is the warm-up)
+                results[key] |= server_runs(run_log, began + (time.time() - began) / 2, time.time())
+        if "overview" in wanted:
+            began = time.time()
+            results["overview_measure_change"] = stats(measure_overview(page, base))
+            results["overview_measure_change"]["ratio_p50_to_floor"] = round(
+                results["overview_measure_change"]["p50_s"] / results["floor"]["p50_s"], 2
+            )
+            results["overview_measure_change"] |= server_runs(run_log, began, time.time())
+        browser.close()
+    return results
+
+
+def measure_many(server_pid, floor, sampler, base, run_log, clients, sessions, switches, think) -> dict:
+    """The sessions part with one kind of client, with the CPU each process used meanwhile."""
+    from bench.procstat import cpu_snapshot, cpu_used
+    from bench.sessions import measure_sessions
+
+    snapshots = {}
+    exclude = {floor.pid} if floor else set()
+
+    def on_start() -> float:
+        sampler.phase(f"sessions {clients}")
+        snapshots["before"] = cpu_snapshot(server_pid, exclude)
+        return time.time()
+
+    def on_end() -> float:
+        snapshots["after"] = cpu_snapshot(server_pid, exclude)
+        sampler.phase(f"after sessions {clients}")
+        return time.time()
+
+    seed = 8 if clients == "browser" else 9  # other LAs, so the second part does not find them cached
+    result = measure_sessions(base, sessions, switches, run_log, on_start, on_end, clients, seed, think)
+    result["cpu_s"] = cpu_used(snapshots["before"], snapshots["after"])
+    return result
+
+
+def measure_pages(
+    only: list[str] | None = None,
+    sessions: int = 30,
+    switches: int = 10,
+    profile_server: bool = False,
+    clients: str = "both",
+    think: tuple[float, float] = (1.0, 3.0),
+) -> dict:
+    from bench.procstat import RssSampler
+    from tests.e2e.conftest import free_port, start_streamlit
+
+    wanted = only or [*PAGES, "sessions"]
+    scratch = Path(tempfile.mkdtemp(prefix="gld_bench_"))
+    run_log, profile_dir = scratch / "runs.jsonl", (scratch / "profiles" if profile_server else None)
+    if profile_dir:
+        profile_dir.mkdir()
+    port = free_port()
+    server = start_server("app.py", port, run_log, profile_dir)
+    sampler = RssSampler(server.pid)
+    sampler.start()
+    floor = None
+    results: dict = {}
+    base = f"http://127.0.0.1:{port}"
     try:
-        time.sleep(4)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            base = f"http://127.0.0.1:{port}"
-            wanted = only or ["profile", "peers", "wards", "overview"]
-            results["floor"] = stats(measure_page(page, f"http://127.0.0.1:{floor_port}", "", "floor"))
-            for key in ("profile", "peers", "wards"):
-                if key in wanted:
-                    results[key] = stats(measure_page(page, base, key, key))
-                    results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results["floor"]["p50_s"], 2)
-            if "overview" in wanted:
-                results["overview_measure_change"] = stats(measure_overview(page, base))
-            browser.close()
+        wait_healthy(base)
+        sampler.phase("idle")
+        time.sleep(1)
+        sampler.phase("warming caches")
+        results["cache_warming_s"] = wait_for_warm_caches(base, scratch / "server.log")
+        if any(key in wanted for key in PAGES):
+            floor_port = free_port()
+            floor = start_streamlit("bench/floor.py", floor_port)
+            wait_healthy(f"http://127.0.0.1:{floor_port}")
+            sampler.phase("single session")
+            results.update(measure_single(base, f"http://127.0.0.1:{floor_port}", wanted, run_log))
+        if "sessions" in wanted:
+            for kind in ("browser", "protocol") if clients == "both" else (clients,):
+                key = "sessions" if kind == "browser" else "sessions_protocol"
+                results[key] = measure_many(server.pid, floor, sampler, base, run_log, kind, sessions, switches, think)
+                time.sleep(5)  # what the server keeps once everyone has closed the tab
+        results["memory"] = {
+            "server_peak_rss_mb": sampler.peak_mb(),
+            "server_idle_rss_mb": sampler.last_mb("idle"),
+            "server_peak_rss_single_session_mb": sampler.peak_mb("single session"),
+            "server_peak_rss_browser_sessions_mb": sampler.peak_mb("sessions browser"),
+            "server_rss_after_browser_sessions_mb": sampler.last_mb("after sessions browser"),
+            "server_peak_rss_protocol_sessions_mb": sampler.peak_mb("sessions protocol"),
+            "server_rss_after_protocol_sessions_mb": sampler.last_mb("after sessions protocol"),
+            "samples": len(sampler.samples),
+        }
     finally:
         for process in (server, floor):
-            process.terminate()
-            process.wait(timeout=10)
+            if process is not None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        sampler.stop()
+    if profile_dir:
+        from bench.serve import merge_profiles
+
+        results["profiled"] = "cProfile on every script run: timings are slowed and not comparable"
+        print(merge_profiles(profile_dir))
+    shutil.rmtree(scratch, ignore_errors=True)
     return results
+
+
+def target_rows(results: dict) -> list[dict]:
+    """The targets of issue 8 with the measured value and whether each is met."""
+    rows = []
+
+    def add(measure: str, value, limit: float, unit: str) -> None:
+        if value is not None:
+            rows.append({"measure": measure, "value": value, "target": f"<= {limit:g}{unit}", "met": value <= limit})
+
+    for key, label in (
+        ("profile", "profile"),
+        ("peers", "peers"),
+        ("wards", "wards"),
+        ("overview_measure_change", "overview"),
+    ):
+        add(f"{label}: p50 ratio to floor", results.get(key, {}).get("ratio_p50_to_floor"), 2, "")
+    for key, kind in (("sessions", "browser"), ("sessions_protocol", "protocol")):
+        sessions = results.get(key)
+        if sessions:
+            label = f"{sessions['sessions']} {kind} sessions"
+            add(f"{label}: p95 per switch (s)", sessions["switch"].get("p95_s"), 2, " s")
+            add(f"{label}: errors", sessions["errors"], 0, "")
+    add("server peak RSS (MB)", results.get("memory", {}).get("server_peak_rss_mb"), 600, " MB")
+    return rows
+
+
+def flatten(results: dict, prefix: str = "") -> list[tuple[str, object]]:
+    rows = []
+    for key, value in results.items():
+        name = f"{prefix} {key}".strip()
+        if key.endswith("_kinds"):
+            continue  # printed below the table
+        if isinstance(value, dict):
+            rows += flatten(value, name)
+        elif not isinstance(value, list) and key not in ("when", "targets", "profiled"):
+            rows.append((name, value))
+    return rows
+
+
+def report(results: dict) -> None:
+    print(f"{'measure':<60}{'value':>10}")
+    for name, value in flatten(results):
+        print(f"{name:<60}{value!s:>10}")
+    for key in ("sessions", "sessions_protocol"):
+        for kinds in ("error_kinds", "console_error_kinds", "http_error_kinds"):
+            for kind, count in results.get(key, {}).get(kinds, {}).items():
+                print(f"  {key} {kinds[:-6].replace('_', ' ')} x{count}: {kind}")
+    print()
+    print(f"{'target':<44}{'value':>10}{'target':>12}{'met?':>6}")
+    for row in results["targets"]:
+        print(f"{row['measure']:<44}{row['value']!s:>10}{row['target']:>12}{'yes' if row['met'] else 'NO':>6}")
+
+
+def think_range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition("-")
+    try:
+        values = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN-MAX seconds, e.g. 1-3, not {text!r}") from None
+    if not 0 <= values[0] <= values[1]:
+        raise argparse.ArgumentTypeError(f"expected 0 <= MIN <= MAX, not {text!r}")
+    return values
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--skip-build", action="store_true", help="do not time the full build")
     parser.add_argument(
-        "--only", nargs="*", choices=["profile", "peers", "wards", "overview"], help="measure only these pages"
+        "--only", nargs="*", choices=[*PAGES, "sessions"], help="measure only these pages (sessions: many at once)"
+    )
+    parser.add_argument("--sessions", type=int, default=30, help="people at once in the sessions part (default 30)")
+    parser.add_argument("--switches", type=int, default=10, help="LA switches per session (default 10)")
+    parser.add_argument(
+        "--think",
+        type=think_range,
+        default=(1.0, 3.0),
+        metavar="MIN-MAX",
+        help="seconds each person thinks between switches, uniform (default 1-3)",
+    )
+    parser.add_argument(
+        "--clients",
+        choices=["browser", "protocol", "both"],
+        default="both",
+        help="sessions in Chromium, as protocol-only websocket clients (the server alone), or both (default)",
+    )
+    parser.add_argument(
+        "--profile-server", action="store_true", help="cProfile every script run and print the heaviest functions"
     )
     args = parser.parse_args(argv)
     results: dict = {"when": datetime.now().isoformat(timespec="seconds")}
     if not args.skip_build:
         results["full_build_s"] = round(timed([sys.executable, "-m", "etl", "--force"]), 2)
     results["skipped_rebuild_s"] = round(timed([sys.executable, "-m", "etl"]), 2)
-    results.update(measure_pages(args.only))
+    results.update(
+        measure_pages(args.only, args.sessions, args.switches, args.profile_server, args.clients, args.think)
+    )
+    results["targets"] = target_rows(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench_{datetime.now():%Y%m%d_%H%M%S}.json"
     out.write_text(json.dumps(results, indent=2))
-    print(f"{'measure':<44}{'value':>10}")
-    for key, value in results.items():
-        if isinstance(value, dict):
-            for sub, number in value.items():
-                print(f"{key + ' ' + sub:<44}{number:>10}")
-        elif key != "when":
-            print(f"{key:<44}{value:>10}")
+    report(results)
     print(f"written to {out.relative_to(PROJECT)}")
     return 0
 
