@@ -40,7 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import datetime
 from pathlib import Path
 
@@ -148,8 +147,9 @@ def start_server(script: str, port: int, run_log: Path, profile_dir: Path | None
     env = os.environ | {"BENCH_RUN_LOG": str(run_log)}
     if profile_dir:
         env["BENCH_PROFILE_DIR"] = str(profile_dir)
-    command = [sys.executable, "-m", "bench.serve", "run", script, "--server.port", str(port)]
-    command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    from tests.e2e.conftest import server_flags
+
+    command = [sys.executable, "-m", "bench.serve", "run", script, *server_flags(port)]
     log = (run_log.parent / "server.log").open("w")  # the warming thread reports here when done
     return subprocess.Popen(command, cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -178,18 +178,6 @@ def wait_for_warm_caches(base: str, server_log: Path, timeout: float = 420) -> f
             return round(time.time() - started, 1)
         time.sleep(1)
     raise RuntimeError(f"the server's chart caches were not warm after {timeout:.0f} s")
-
-
-def wait_healthy(base: str, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the Streamlit server at {base} did not start within {timeout:.0f} s")
 
 
 def server_runs(run_log: Path, since: float, until: float) -> dict:
@@ -265,7 +253,7 @@ def measure_pages(
     think: tuple[float, float] = (1.0, 3.0),
 ) -> dict:
     from bench.procstat import RssSampler
-    from tests.e2e.conftest import free_port, start_streamlit
+    from tests.e2e.conftest import free_port, start_streamlit, wait_healthy
 
     wanted = only or [*PAGES, "sessions"]
     scratch = Path(tempfile.mkdtemp(prefix="gld_bench_"))
@@ -280,7 +268,7 @@ def measure_pages(
     results: dict = {}
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(base)
+        wait_healthy(base, server, timeout=90)
         sampler.phase("idle")
         time.sleep(1)
         sampler.phase("warming caches")
@@ -288,7 +276,7 @@ def measure_pages(
         if any(key in wanted for key in PAGES):
             floor_port = free_port()
             floor = start_streamlit("bench/floor.py", floor_port)
-            wait_healthy(f"http://127.0.0.1:{floor_port}")
+            wait_healthy(f"http://127.0.0.1:{floor_port}", floor, timeout=90)
             sampler.phase("single session")
             results.update(measure_single(base, f"http://127.0.0.1:{floor_port}", wanted, run_log))
         if "sessions" in wanted:

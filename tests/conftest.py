@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -25,3 +26,22 @@ def db() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(DB_PATH), read_only=True)
     yield con
     con.close()
+
+
+BUILT_OUTPUTS = (
+    "gld.duckdb",
+    "ward_boundaries.parquet",
+    "la_boundaries.parquet",
+    "district_boundaries.parquet",
+    ".build_stamp",
+)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A copy of data/ (raw files, register, targets and every built output) to break safely."""
+    target = tmp_path / "data"
+    shutil.copytree(RAW_DIR, target / "raw")
+    for name in ("sources.yml", "published_targets.csv", *BUILT_OUTPUTS):
+        shutil.copy2(DATA_DIR / name, target / name)
+    return target

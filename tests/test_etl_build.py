@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -15,25 +14,7 @@ from etl.build import build
 from etl.errors import BuildError
 from etl.register import sha256_of, update_registration
 
-from .conftest import DATA_DIR, PROJECT
-
-
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    """A copy of data/ (raw files, register, targets and the built outputs) to break safely."""
-    target = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "raw", target / "raw")
-    for name in (
-        "sources.yml",
-        "published_targets.csv",
-        "gld.duckdb",
-        "ward_boundaries.parquet",
-        "la_boundaries.parquet",
-        "district_boundaries.parquet",
-        ".build_stamp",
-    ):
-        shutil.copy2(DATA_DIR / name, target / name)
-    return target
+from .conftest import PROJECT
 
 
 def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:

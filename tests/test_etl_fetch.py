@@ -21,8 +21,6 @@ from etl import readers
 from etl.fetch import Offline, fetch
 from etl.register import sha256_of
 
-from .test_etl_build import data_copy  # noqa: F401  (the fixture: a copy of data/ to change safely)
-
 LAIT = "dfe-lait/bds_long_0.parquet"
 LAS = "dfe-published-data-qa/las.csv"
 EES = readers.EES_HEADLINE_FILE
@@ -159,7 +157,7 @@ def listing(server: FixtureServer, title: str = "Headline measures by characteri
 
 
 @pytest.mark.slow
-def test_release_with_an_extra_year_lands_registered_and_rebuilt(data_copy, server):  # noqa: F811
+def test_release_with_an_extra_year_lands_registered_and_rebuilt(data_copy, server):
     release = headline_release(data_copy, {2025: 0.0, 2026: 1.0})
     server.serve("/v1/data-sets/ds-headline/csv", release, headers={"Content-Type": "text/csv"})
     point_register_at(data_copy, {EES: listing(server)})  # the entry names its data set: "headline measures"
@@ -197,7 +195,7 @@ def test_release_with_an_extra_year_lands_registered_and_rebuilt(data_copy, serv
     assert targets == pytest.approx((73.3, 56.6))  # targets keep their 2023/24 base
 
 
-def test_dry_run_lists_the_change_and_changes_nothing(data_copy, server, capsys):  # noqa: F811
+def test_dry_run_lists_the_change_and_changes_nothing(data_copy, server, capsys):
     older = (data_copy / "raw" / "dfe-lait/older_commit_c619cc4c/bds_long_0.parquet").read_bytes()
     point_register_at(data_copy, {LAIT: server.serve("/lait.parquet", older)})
     before = snapshot(data_copy)
@@ -208,7 +206,7 @@ def test_dry_run_lists_the_change_and_changes_nothing(data_copy, server, capsys)
     assert not (data_copy / ".fetch").exists()
 
 
-def test_unchanged_file_is_left_alone_and_nothing_rebuilt(data_copy, server, capsys):  # noqa: F811
+def test_unchanged_file_is_left_alone_and_nothing_rebuilt(data_copy, server, capsys):
     same = (data_copy / "raw" / LAS).read_bytes()
     point_register_at(data_copy, {LAS: server.serve("/las.csv", same, headers={"Content-Type": "text/csv"})})
     before = snapshot(data_copy)
@@ -227,7 +225,7 @@ def test_unchanged_file_is_left_alone_and_nothing_rebuilt(data_copy, server, cap
         ("server_error", "HTTP 503"),
     ],
 )
-def test_failed_download_leaves_everything_untouched(data_copy, server, capsys, case, expected):  # noqa: F811
+def test_failed_download_leaves_everything_untouched(data_copy, server, capsys, case, expected):
     good = (data_copy / "raw" / LAS).read_bytes()
     page = b"<!DOCTYPE html><html><body>Sorry, the service is unavailable</body></html>"
     if case == "404":
@@ -249,7 +247,7 @@ def test_failed_download_leaves_everything_untouched(data_copy, server, capsys, 
     assert not (data_copy / ".fetch").exists()
 
 
-def test_retries_recover_from_a_broken_transfer(data_copy, server):  # noqa: F811
+def test_retries_recover_from_a_broken_transfer(data_copy, server):
     good = (data_copy / "raw" / LAS).read_bytes()
     changed = good.replace(b"\n", b"\r\n")  # the same table in different bytes: a "new release"
     server.serve("/las.csv", changed[:100], declared=len(changed))  # first attempt breaks off
@@ -261,7 +259,7 @@ def test_retries_recover_from_a_broken_transfer(data_copy, server):  # noqa: F81
     assert entry(data_copy, LAS)["sha256"] == sha256_of(data_copy / "raw" / LAS)
 
 
-def test_a_release_that_does_not_build_is_rolled_back(data_copy, server, capsys):  # noqa: F811
+def test_a_release_that_does_not_build_is_rolled_back(data_copy, server, capsys):
     good = (data_copy / "raw" / LAS).read_text()
     renamed = good.replace("new_la_code", "la_code_new", 1).encode()
     point_register_at(data_copy, {LAS: server.serve("/las.csv", renamed, headers={"Content-Type": "text/csv"})})
@@ -272,7 +270,7 @@ def test_a_release_that_does_not_build_is_rolled_back(data_copy, server, capsys)
     assert snapshot(data_copy) == before
 
 
-def test_size_limit_stops_a_download(data_copy, server, capsys):  # noqa: F811
+def test_size_limit_stops_a_download(data_copy, server, capsys):
     point_register_at(data_copy, {LAS: server.serve("/las.csv", b"a,b\n" + b"1,2\n" * 200_000)})
     register = data_copy / "sources.yml"
     register.write_text(register.read_text().replace("  url: http", "  max_mb: 0.5\n  url: http"))
@@ -283,7 +281,7 @@ def test_size_limit_stops_a_download(data_copy, server, capsys):  # noqa: F811
 
 
 @pytest.mark.parametrize("url", ["http://nothing-here.invalid/las.csv", "http://127.0.0.1:9/las.csv"])
-def test_offline_fails_fast_and_changes_nothing(data_copy, url):  # noqa: F811
+def test_offline_fails_fast_and_changes_nothing(data_copy, url):
     point_register_at(data_copy, {LAS: url, LAIT: url.replace("las.csv", "lait.parquet")})
     before = snapshot(data_copy)
     started = time.perf_counter()
@@ -293,7 +291,7 @@ def test_offline_fails_fast_and_changes_nothing(data_copy, url):  # noqa: F811
     assert snapshot(data_copy) == before
 
 
-def test_ees_listing_must_name_exactly_one_data_set(data_copy, server, capsys):  # noqa: F811
+def test_ees_listing_must_name_exactly_one_data_set(data_copy, server, capsys):
     point_register_at(data_copy, {EES: listing(server, title="Something else entirely")})
     assert fetch(data_copy, **FAST) == 1
     out = capsys.readouterr().out

@@ -44,16 +44,6 @@ PAGES = ["views/overview.py", "views/profile.py", "views/peers.py", "views/wards
 GARBAGE = bytes((index * 131 + 7) % 256 for index in range(4096))
 
 
-@pytest.fixture
-def data_copy(tmp_path: Path) -> Path:
-    """A copy of data/ (raw files, register, targets and every built output) to break safely."""
-    target = tmp_path / "data"
-    shutil.copytree(DATA_DIR / "raw", target / "raw")
-    for name in ("sources.yml", "published_targets.csv", *OUTPUTS):
-        shutil.copy2(DATA_DIR / name, target / name)
-    return target
-
-
 def etl_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args],

@@ -43,14 +43,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_streamlit(script: str, port: int) -> subprocess.Popen:
-    """Start `streamlit run <script>` headless on 127.0.0.1:<port> (used by the tests and the benchmark)."""
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
+def server_flags(port: int) -> list[str]:
+    """The `streamlit run` options every test and benchmark server uses."""
+    return [
         "--server.port",
         str(port),
         "--server.headless",
@@ -60,9 +55,29 @@ def start_streamlit(script: str, port: int) -> subprocess.Popen:
         "--browser.gatherUsageStats",
         "false",
     ]
+
+
+def start_streamlit(script: str, port: int) -> subprocess.Popen:
+    """Start `streamlit run <script>` headless on 127.0.0.1:<port> (used by the tests and the benchmark)."""
+    command = [sys.executable, "-m", "streamlit", "run", script, *server_flags(port)]
     # No background cache warming in tests: it would compete with the browser for the two cores.
     env = {**os.environ, "GLD_WARM_CACHES": os.environ.get("GLD_WARM_CACHES", "0")}
     return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
+    """Wait for a server's health endpoint. Raises RuntimeError if it exits or does not answer in time."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the Streamlit server at {base} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the Streamlit server at {base} did not start within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="session")
@@ -71,17 +86,11 @@ def server() -> str:
     port = free_port()
     process = start_streamlit("app.py", port)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    try:
+        wait_healthy(base, process)
+    except RuntimeError as error:
         process.kill()
-        pytest.fail("the Streamlit server did not start within 60 s")
+        pytest.fail(str(error))
     yield base
     process.terminate()
     process.wait(timeout=10)

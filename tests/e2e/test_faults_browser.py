@@ -17,12 +17,11 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from .conftest import CHROMIUM_ARGS, PROJECT, chromium_path, free_port, start_streamlit
+from .conftest import CHROMIUM_ARGS, PROJECT, chromium_path, free_port, server_flags, start_streamlit, wait_healthy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -111,20 +110,6 @@ def test_hostile_links_give_notices_not_tracebacks(server, page, artifacts):
     page.screenshot(path=str(artifacts / "hostile_link_wards.png"))
 
 
-def wait_healthy(base: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the Streamlit server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the Streamlit server did not start within {timeout:.0f} s")
-
-
 def test_missing_database_every_page_explains(browser, tmp_path, monkeypatch, artifacts):
     monkeypatch.setenv("GLD_DATA_DIR", str(tmp_path))  # an empty data folder: nothing built
     port = free_port()
@@ -175,14 +160,7 @@ def start_offline_server(unshare: str, port: int) -> subprocess.Popen:
         "streamlit",
         "run",
         "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
+        *server_flags(port),
     ]
     return subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
