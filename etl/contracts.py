@@ -159,13 +159,14 @@ RULES: tuple[Rule, ...] = (
         "CROSS JOIN (SELECT unnest(['all', 'fsm']) AS pupil_group) WHERE year NOT IN (2020, 2021)) y "
         "LEFT JOIN gld g ON g.year = y.year AND g.pupil_group = y.pupil_group AND g.pct IS NOT NULL "
         "AND g.area_code IN (SELECT area_code FROM areas WHERE level = 'la') "
-        "GROUP BY y.year, y.pupil_group HAVING count(g.area_code) < 140",
+        "GROUP BY y.year, y.pupil_group HAVING count(g.area_code) < 140 ORDER BY y.year, y.pupil_group",
     ),
     Rule(
         "gld",
         "at least 140 LAs with a published count in every year and group that has published counts",
         "SELECT g.year || ' ' || g.pupil_group || ': ' || count(*) FROM gld g JOIN areas a USING (area_code) "
-        "WHERE a.level = 'la' AND g.counts_basis = 'published' GROUP BY g.year, g.pupil_group HAVING count(*) < 140",
+        "WHERE a.level = 'la' AND g.counts_basis = 'published' GROUP BY g.year, g.pupil_group HAVING count(*) < 140 "
+        "ORDER BY g.year, g.pupil_group",
     ),
     Rule(
         "cohort_estimates",
