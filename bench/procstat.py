@@ -54,15 +54,20 @@ def descendants(root: int, parents: dict[int, int] | None = None) -> set[int]:
     return found
 
 
-def rss_kb(pid: int) -> int:
-    """VmRSS of one process in kB (0 if it is gone or a kernel thread)."""
+def _proc_kb(pid: int, file: str, field: str) -> int:
+    """A kB figure from /proc/<pid>/<file> (0 if the process is gone or has none)."""
     try:
-        for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in (PROC / str(pid) / file).read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of one process in kB (0 if it is gone or a kernel thread)."""
+    return _proc_kb(pid, "status", "VmRSS:")
 
 
 def _cpu_s(pid: int) -> float:
@@ -141,13 +146,7 @@ class RssSampler(threading.Thread):
 
 def pss_kb(pid: int) -> int:
     """Proportional set size of one process in kB: shared pages split between their users."""
-    try:
-        for line in (PROC / str(pid) / "smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(pid, "smaps_rollup", "Pss:")
 
 
 def browser_pss_mb() -> float:

@@ -142,9 +142,9 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     progress.step(f"LAIT: FSM eligibility {len(fsm)} rows, context {len(context)} rows")
 
     ees_2022 = readers.read_ees_2022(raw)  # read once: upper-tier GLD and the district layer both use it
-    fetched = {entry.path for entry in register if entry.present}
+    present = {entry.path for entry in register if entry.present}  # includes optional files once fetched
     newer_ees = (
-        [readers.read_ees_headline(raw, readers.EES_HEADLINE_FILE)] if readers.EES_HEADLINE_FILE in fetched else []
+        [readers.read_ees_headline(raw, readers.EES_HEADLINE_FILE)] if readers.EES_HEADLINE_FILE in present else []
     )
     gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -45,3 +47,14 @@ def data_copy(tmp_path: Path) -> Path:
     for name in ("sources.yml", "published_targets.csv", *BUILT_OUTPUTS):
         shutil.copy2(DATA_DIR / name, target / name)
     return target
+
+
+def etl_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `python -m etl --data-dir <data_dir> <args>` as an analyst would; capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -19,10 +19,13 @@ AREAS = {
 }
 
 
-def run_page(page: str, la: str | None = None, timeout: int = 60) -> AppTest:
+def run_page(page: str, la: str | None = None, timeout: int = 60, **params: str) -> AppTest:
+    """Open the app with `?la=` and any other URL parameters, then go to `page` (as a link would)."""
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=timeout)
     if la is not None:
         app.query_params["la"] = la
+    for key, value in params.items():
+        app.query_params[key] = value
     app.run()
     if page != "views/overview.py":
         app.switch_page(page).run()
@@ -60,9 +63,7 @@ def test_bad_la_gives_a_notice_not_a_traceback(bad):
 
 
 def test_old_barnsley_code_redirects():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E08000016"
-    app.run()
+    app = run_page("views/overview.py", "E08000016")
     assert not app.exception
     assert app.session_state["la"] == "E08000038"
     assert app.query_params["la"] == "E08000038"
@@ -98,23 +99,14 @@ def test_la_survives_page_switch():
 
 @pytest.mark.parametrize("peer_set", ["sn2025", "sn2021", "region"])
 def test_peers_page_for_each_set(peer_set):
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E08000018"
-    app.query_params["peers"] = peer_set
-    app.run()
-    app.switch_page("views/peers.py").run()
+    app = run_page("views/peers.py", "E08000018", peers=peer_set)
     assert not app.exception, app.exception
     assert app.session_state["peer_set"] == peer_set
     assert "peer average" in page_text(app)
 
 
 def test_custom_peer_set_from_url():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E08000018"
-    app.query_params["peers"] = "custom"
-    app.query_params["with"] = "E08000025,E06000001,nonsense"
-    app.run()
-    app.switch_page("views/peers.py").run()
+    app = run_page("views/peers.py", "E08000018", peers="custom", **{"with": "E08000025,E06000001,nonsense"})
     assert not app.exception
     assert app.session_state["custom_peers"] == ["E08000025", "E06000001"]
     assert "custom set of 2 LAs" in page_text(app)
@@ -137,13 +129,7 @@ def test_overview_measures():
 
 
 def test_wards_page_with_filters_from_url():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E08000018"
-    app.query_params["dec"] = "1-3"
-    app.query_params["minkids"] = "1000"
-    app.query_params["measure"] = "imd_avg_rank"
-    app.run()
-    app.switch_page("views/wards.py").run()
+    app = run_page("views/wards.py", "E08000018", dec="1-3", minkids="1000", measure="imd_avg_rank")
     assert not app.exception, app.exception
     assert app.session_state["ward_deciles"] == (1, 3)
     assert app.session_state["ward_measure"] == "imd_avg_rank"
@@ -153,10 +139,7 @@ def test_wards_page_with_filters_from_url():
 
 
 def test_wards_selected_by_url_and_bad_codes_dropped():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E08000018"
-    app.run()
-    app.switch_page("views/wards.py").run()
+    app = run_page("views/wards.py", "E08000018")
     all_rows = len(app.dataframe[0].value)
     first_two = list(app.dataframe[0].value["Ward code"][:2])
     app.query_params["wards"] = ",".join(first_two + ["E05999999"])
@@ -191,10 +174,7 @@ def test_presentation_mode_loads_and_persists():
 
 
 def test_overview_table_filters_from_url():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["regions"] = "London,Nowhere"
-    app.query_params["band"] = "Top quarter"
-    app.run()
+    app = run_page("views/overview.py", regions="London,Nowhere", band="Top quarter")
     assert not app.exception
     assert app.session_state["overview_regions"] == ["London"]
     table = app.dataframe[-1].value
@@ -217,12 +197,7 @@ def test_no_district_layer_for_a_unitary():
 
 
 def test_district_layer_and_similar_fsm_from_url():
-    app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
-    app.query_params["la"] = "E10000016"
-    app.query_params["districts"] = "1"
-    app.query_params["dgroup"] = "fsm"
-    app.run()
-    app.switch_page("views/wards.py").run()
+    app = run_page("views/wards.py", "E10000016", districts="1", dgroup="fsm")
     assert not app.exception
     assert app.session_state["show_districts"] is True and app.session_state["district_group"] == "fsm"
     assert len(app.dataframe[0].value) == 12

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,22 +12,12 @@ from etl.build import build
 from etl.errors import BuildError
 from etl.register import sha256_of, update_registration
 
-from .conftest import PROJECT
-
-
-def run_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "etl", "--data-dir", str(data_dir), *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from .conftest import etl_cli
 
 
 def assert_fails_cleanly(data_dir: Path, *expected: str) -> None:
     before = sha256_of(data_dir / "gld.duckdb")
-    result = run_cli(data_dir, "--force")
+    result = etl_cli(data_dir, "--force")
     assert result.returncode != 0
     lines = [line for line in result.stderr.splitlines() if line.startswith("Build failed")]
     assert len(lines) == 1, result.stderr
@@ -41,7 +29,7 @@ def assert_fails_cleanly(data_dir: Path, *expected: str) -> None:
 
 def test_unchanged_inputs_skip_the_build_quickly(data_copy):
     started = time.perf_counter()
-    result = run_cli(data_copy)
+    result = etl_cli(data_copy)
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
     assert time.perf_counter() - started < 5
@@ -100,7 +88,7 @@ def test_truncated_file_is_reported(data_copy):
 
 
 def test_check_reruns_contracts(data_copy):
-    result = run_cli(data_copy, "--check")
+    result = etl_cli(data_copy, "--check")
     assert result.returncode == 0 and "contract checks passed" in result.stdout
 
 

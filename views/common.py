@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -48,18 +49,24 @@ def page_styles(present: bool) -> None:
     st.html(PRINT_CSS + (PRESENT_CSS if present else ""))
 
 
-def export_buttons(item: Export, key: str) -> None:
-    """'Download PNG' (rendered on click, at slide resolution) and 'Download CSV' of exactly the plotted data."""
-    left, right, _ = st.columns([1, 1, 3])
-    left.download_button(
-        "Download PNG",
-        data=lambda: export_png(item),
-        file_name=f"{item.name}.png",
+def png_button(make: Callable[[], Export], file_name: str, key: str, label: str = "Download PNG") -> None:
+    """A PNG download rendered only when clicked (slide resolution, with its footer); no rerun on click."""
+    st.download_button(
+        label,
+        data=lambda: export_png(make()),
+        file_name=file_name,
         mime="image/png",
-        key=f"png_{key}",
+        key=key,
         icon=":material/image:",
         on_click="ignore",
     )
+
+
+def export_buttons(item: Export, key: str) -> None:
+    """'Download PNG' (rendered on click, at slide resolution) and 'Download CSV' of exactly the plotted data."""
+    left, right, _ = st.columns([1, 1, 3])
+    with left:
+        png_button(lambda: item, f"{item.name}.png", f"png_{key}")
     right.download_button(
         "Download CSV",
         data=lambda: export_csv(item),  # made on click: no file kept per rerun

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from profiles import queries
-from profiles.exports import export_png
 from profiles.maps import legend_html
 from profiles.overview import MEASURES, england_trajectory_export, la_map, la_map_export, overview_table
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, set_query_param, show_chart
+from views.common import copy_link, export_buttons, png_button, set_query_param, show_chart
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -37,14 +36,8 @@ def map_section(latest: int, since: int) -> None:
     st.markdown(sentence)
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=620)
     st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
-    st.download_button(
-        "Download map PNG",
-        data=lambda: export_png(la_map_export(measure, latest, since)),
-        file_name=f"england_map_{measure}.png",
-        mime="image/png",
-        key="la_map_png",
-        icon=":material/image:",
-        on_click="ignore",
+    png_button(
+        lambda: la_map_export(measure, latest, since), f"england_map_{measure}.png", "la_map_png", "Download map PNG"
     )
     st.caption(
         "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name
-from profiles.exports import export_png
 from profiles.maps import legend_html
 from profiles.pack import ward_exports
 from profiles.targets import academic_year
@@ -25,7 +24,7 @@ from profiles.wards import (
     ward_map,
     ward_table,
 )
-from views.common import copy_link, set_query_param, url_to_widget, widget_to_url
+from views.common import copy_link, png_button, set_query_param, url_to_widget, widget_to_url
 from views.state import current_la
 
 MAP_KEY = "ward_map"
@@ -225,14 +224,11 @@ def render() -> None:
         deck, legend = ward_map(code, measure, shown, wards)
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
-        st.download_button(
+        png_button(
+            lambda: ward_exports(code, measure, filters)[0],
+            f"wards_map_{code}_{measure}.png",
+            "ward_png",
             "Download map PNG",
-            data=lambda: export_png(ward_exports(code, measure, filters)[0]),
-            file_name=f"wards_map_{code}_{measure}.png",
-            mime="image/png",
-            key="ward_png",
-            icon=":material/image:",
-            on_click="ignore",
         )
         st.caption(
             "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
