@@ -6,9 +6,9 @@ Measures
   the picker to the page's main chart or map being drawn for it, over 20 LAs after one warm-up
   pass, p50 and p95;
 - the overview after a change of mapped measure, over 10 changes;
-- the floor: the same picker switch on a minimal Streamlit page served by the same server
-  (`bench/floor.py`, a page with only the picker and one line of text), so each page's time can be
-  read as a ratio to what Streamlit itself costs;
+- the floor: the same picker switch on a minimal page of the same app on the same server
+  (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
+  of text), so each page's time can be read as a ratio to what Streamlit and the picker cost;
 - many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
   Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
   thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
@@ -108,7 +108,7 @@ def switch(page, typed: str, done: str) -> float:
 
 
 def measure_page(page, base: str, path: str, key: str) -> list[float]:
-    page.goto(f"{base}/{path}?la=E92000001" if key != "floor" else f"{base}/{path}", timeout=90_000)
+    page.goto(f"{base}/{path}?la=E92000001", timeout=90_000)
     page.locator('[data-testid="stSelectbox"]').first.wait_for(timeout=90_000)
     for name in SWITCH_LAS:  # warm-up pass: caches filled as at a rehearsal
         switch(page, name, DONE_CHECKS[key])
@@ -144,7 +144,7 @@ def measure_overview(page, base: str) -> list[float]:
 
 def start_server(script: str, port: int, run_log: Path, profile_dir: Path | None = None) -> subprocess.Popen:
     """`streamlit run <script>` as the tests start it, through bench.serve so each script run is logged."""
-    env = os.environ | {"BENCH_RUN_LOG": str(run_log)}
+    env = os.environ | {"BENCH_RUN_LOG": str(run_log), "GLD_BENCH_FLOOR": "1"}
     if profile_dir:
         env["BENCH_PROFILE_DIR"] = str(profile_dir)
     from tests.e2e.conftest import server_flags
@@ -191,7 +191,7 @@ def server_runs(run_log: Path, since: float, until: float) -> dict:
     }
 
 
-def measure_single(base: str, floor_base: str, wanted: list[str], run_log: Path) -> dict:
+def measure_single(base: str, wanted: list[str], run_log: Path) -> dict:
     """One browser tab, one page after another: warm LA switches and the overview (sync API)."""
     from playwright.sync_api import sync_playwright
 
@@ -201,7 +201,9 @@ def measure_single(base: str, floor_base: str, wanted: list[str], run_log: Path)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        results["floor"] = stats(measure_page(page, floor_base, "", "floor"))
+        began = time.time()
+        results["floor"] = stats(measure_page(page, base, "floor", "floor"))
+        results["floor"] |= server_runs(run_log, began + (time.time() - began) / 2, time.time())
         for key in ("profile", "peers", "wards"):
             if key in wanted:
                 began = time.time()
@@ -220,21 +222,20 @@ def measure_single(base: str, floor_base: str, wanted: list[str], run_log: Path)
     return results
 
 
-def measure_many(server_pid, floor, sampler, base, run_log, clients, sessions, switches, think) -> dict:
+def measure_many(server_pid, sampler, base, run_log, clients, sessions, switches, think) -> dict:
     """The sessions part with one kind of client, with the CPU each process used meanwhile."""
     from bench.procstat import cpu_snapshot, cpu_used
     from bench.sessions import measure_sessions
 
     snapshots = {}
-    exclude = {floor.pid} if floor else set()
 
     def on_start() -> float:
         sampler.phase(f"sessions {clients}")
-        snapshots["before"] = cpu_snapshot(server_pid, exclude)
+        snapshots["before"] = cpu_snapshot(server_pid)
         return time.time()
 
     def on_end() -> float:
-        snapshots["after"] = cpu_snapshot(server_pid, exclude)
+        snapshots["after"] = cpu_snapshot(server_pid)
         sampler.phase(f"after sessions {clients}")
         return time.time()
 
@@ -253,7 +254,7 @@ def measure_pages(
     think: tuple[float, float] = (1.0, 3.0),
 ) -> dict:
     from bench.procstat import RssSampler
-    from tests.e2e.conftest import free_port, start_streamlit, wait_healthy
+    from tests.e2e.conftest import free_port, wait_healthy
 
     wanted = only or [*PAGES, "sessions"]
     scratch = Path(tempfile.mkdtemp(prefix="gld_bench_"))
@@ -264,7 +265,6 @@ def measure_pages(
     server = start_server("app.py", port, run_log, profile_dir)
     sampler = RssSampler(server.pid)
     sampler.start()
-    floor = None
     results: dict = {}
     base = f"http://127.0.0.1:{port}"
     try:
@@ -274,15 +274,12 @@ def measure_pages(
         sampler.phase("warming caches")
         results["cache_warming_s"] = wait_for_warm_caches(base, scratch / "server.log")
         if any(key in wanted for key in PAGES):
-            floor_port = free_port()
-            floor = start_streamlit("bench/floor.py", floor_port)
-            wait_healthy(f"http://127.0.0.1:{floor_port}", floor, timeout=90)
             sampler.phase("single session")
-            results.update(measure_single(base, f"http://127.0.0.1:{floor_port}", wanted, run_log))
+            results.update(measure_single(base, wanted, run_log))
         if "sessions" in wanted:
             for kind in ("browser", "protocol") if clients == "both" else (clients,):
                 key = "sessions" if kind == "browser" else "sessions_protocol"
-                results[key] = measure_many(server.pid, floor, sampler, base, run_log, kind, sessions, switches, think)
+                results[key] = measure_many(server.pid, sampler, base, run_log, kind, sessions, switches, think)
                 time.sleep(5)  # what the server keeps once everyone has closed the tab
         results["memory"] = {
             "server_peak_rss_mb": sampler.peak_mb(),
@@ -295,13 +292,11 @@ def measure_pages(
             "samples": len(sampler.samples),
         }
     finally:
-        for process in (server, floor):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
         sampler.stop()
     if profile_dir:
         from bench.serve import merge_profiles

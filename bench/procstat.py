@@ -80,11 +80,11 @@ def _is_browser(pid: int) -> bool:
     return bool(fields) and fields[0].startswith(("chrom", "headless_shell"))
 
 
-def cpu_snapshot(server_pid: int, exclude: set[int] = frozenset()) -> dict[str, float]:
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds so far: the server tree, Chromium, the driver (this Python and node), the machine."""
     parents = _parents()
     server = descendants(server_pid, parents)
-    mine = descendants(os.getpid(), parents) - server - set().union(*(descendants(p, parents) for p in exclude))
+    mine = descendants(os.getpid(), parents) - server
     browser = {pid for pid in mine if _is_browser(pid)}
     with open("/proc/stat") as stat:
         jiffies = [int(x) for x in stat.readline().split()[1:]]

@@ -1,0 +1,15 @@
+"""The benchmark's floor: the shared picker (drawn by app.py) and one line of text, nothing else.
+
+Served only when GLD_BENCH_FLOOR=1 (as `python -m bench` starts the server), so each page's LA
+switch can be compared with what Streamlit and the picker alone cost on the same server.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from profiles.areas import picker_options
+from views.state import current_la
+
+code = current_la()
+st.write(f"Chosen: {picker_options()[1].get(code, '').split(' (')[0]}" if code else "Choose an LA")
