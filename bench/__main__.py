@@ -8,7 +8,9 @@ Measures
 - the overview after a change of mapped measure, over 10 changes;
 - the floor: the same picker switch on a minimal page of the same app on the same server
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
-  of text), so each page's time can be read as a ratio to what Streamlit and the picker cost;
+  of text), so each page's time can be read as a ratio to what Streamlit and the picker cost. Each
+  page is measured in turn with the floor, switch by switch, in two tabs, so both meet the same
+  machine; the ratio is page p50 / floor p50 of that pairing;
 - many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
   Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
   thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
@@ -71,12 +73,18 @@ SWITCH_LAS = [
     "York",
 ]
 CHART_TEXT = '[data-testid="stVegaLiteChart"] svg text'
+# The SVG markup of each chart on the page. Charts are redrawn in place for a new LA and their
+# on-screen titles do not name it, so a switch is done when the page's heading names the new LA
+# and every chart differs from what `switch` saw before the click (window.__chartsBefore).
+CHART_MARKUP = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.innerHTML)"
+CHARTS_REDRAWN = (
+    "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
+    f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_MARKUP})"
+)
 DONE_CHECKS = {
     # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
-    "profile": "n => [...document.querySelectorAll('" + CHART_TEXT.replace("'", "\\'") + "')]"
-    ".some(t => t.textContent.startsWith(n + ': good level'))",
-    "peers": "n => [...document.querySelectorAll('" + CHART_TEXT.replace("'", "\\'") + "')]"
-    ".some(t => t.textContent.startsWith(n + ' beside'))",
+    "profile": CHARTS_REDRAWN,
+    "peers": CHARTS_REDRAWN,
     "wards": "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     " && document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null"
     " && [...document.querySelectorAll('p')].some(p => p.textContent.includes(n + \"'s\")"
@@ -100,6 +108,7 @@ def switch(page, typed: str, done: str) -> float:
     page.keyboard.type(typed)
     option = page.get_by_role("option", name=typed).first
     shown = option.inner_text().split(" (")[0]
+    page.evaluate(f"() => {{ window.__chartsBefore = {CHART_MARKUP}; }}")
     started = time.perf_counter()
     option.click()
     page.wait_for_function(done, arg=shown, timeout=30_000)
@@ -107,12 +116,33 @@ def switch(page, typed: str, done: str) -> float:
     return time.perf_counter() - started
 
 
-def measure_page(page, base: str, path: str, key: str) -> list[float]:
-    page.goto(f"{base}/{path}?la=E92000001", timeout=90_000)
-    page.locator('[data-testid="stSelectbox"]').first.wait_for(timeout=90_000)
-    for name in SWITCH_LAS:  # warm-up pass: caches filled as at a rehearsal
-        switch(page, name, DONE_CHECKS[key])
-    return [switch(page, name, DONE_CHECKS[key]) for name in SWITCH_LAS]
+def open_tab(browser, session: str):
+    """A tab in its own browser context, its requests tagged for the server's run log."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, extra_http_headers={"X-Bench-Session": session}
+    )
+    return context.new_page()
+
+
+def measure_beside_floor(browser, base: str, key: str) -> tuple[list[float], list[float]]:
+    """Warm LA switches on a page and on the floor, taken in turn (floor, page, floor, page, ...).
+
+    Taking them in turn puts both under the same conditions on a shared machine, so their ratio
+    does not move with whatever else the machine did while one of them ran.
+    """
+    tabs = {"floor": open_tab(browser, f"floor beside {key}"), key: open_tab(browser, key)}
+    for path, tab in tabs.items():
+        tab.goto(f"{base}/{path}?la=E92000001", timeout=90_000)
+        tab.locator('[data-testid="stSelectbox"]').first.wait_for(timeout=90_000)
+        for name in SWITCH_LAS:  # warm-up pass: caches filled as at a rehearsal
+            switch(tab, name, DONE_CHECKS[path])
+    timings: dict[str, list[float]] = {"floor": [], key: []}
+    for name in SWITCH_LAS:
+        for path, tab in tabs.items():
+            timings[path].append(switch(tab, name, DONE_CHECKS[path]))
+    for tab in tabs.values():
+        tab.context.close()
+    return timings["floor"], timings[key]
 
 
 def measure_overview(page, base: str) -> list[float]:
@@ -180,11 +210,11 @@ def wait_for_warm_caches(base: str, server_log: Path, timeout: float = 420) -> f
     raise RuntimeError(f"the server's chart caches were not warm after {timeout:.0f} s")
 
 
-def server_runs(run_log: Path, since: float, until: float) -> dict:
-    """p50/p95/max of the server's script runs (wall and CPU) between two moments."""
+def server_runs(run_log: Path, since: float, until: float, session: str | None = None) -> dict:
+    """p50 of the server's script runs (wall and CPU) between two moments, for one tab if given."""
     from bench.sessions import read_runs
 
-    runs = read_runs(run_log, since, until)
+    runs = [r for r in read_runs(run_log, since, until) if session is None or r["session"] == session]
     return {
         "server_run_p50_s": round(percentile([r["end"] - r["start"] for r in runs], 0.5), 3) if runs else None,
         "server_cpu_p50_s": round(percentile([r["cpu_s"] for r in runs], 0.5), 3) if runs else None,
@@ -192,32 +222,36 @@ def server_runs(run_log: Path, since: float, until: float) -> dict:
 
 
 def measure_single(base: str, wanted: list[str], run_log: Path) -> dict:
-    """One browser tab, one page after another: warm LA switches and the overview (sync API)."""
+    """One person at a time: warm LA switches on each page beside the floor, then the overview (sync API)."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
     results = {}
+    floor_all: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        began = time.time()
-        results["floor"] = stats(measure_page(page, base, "floor", "floor"))
-        results["floor"] |= server_runs(run_log, began + (time.time() - began) / 2, time.time())
         for key in ("profile", "peers", "wards"):
             if key in wanted:
                 began = time.time()
-                results[key] = stats(measure_page(page, base, key, key))
-                results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results["floor"]["p50_s"], 2)
+                floor, timings = measure_beside_floor(browser, base, key)
+                floor_all += floor
+                results[key] = stats(timings)
+                results[key]["floor_p50_s"] = stats(floor)["p50_s"]
+                results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results[key]["floor_p50_s"], 2)
                 # the server's script runs of the measured pass (its second half; the first is the warm-up)
-                results[key] |= server_runs(run_log, began + (time.time() - began) / 2, time.time())
+                results[key] |= server_runs(run_log, began + (time.time() - began) / 2, time.time(), key)
         if "overview" in wanted:
+            if not floor_all:
+                floor_all, _ = measure_beside_floor(browser, base, "floor")
+            page = open_tab(browser, "overview")
             began = time.time()
             results["overview_measure_change"] = stats(measure_overview(page, base))
             results["overview_measure_change"]["ratio_p50_to_floor"] = round(
-                results["overview_measure_change"]["p50_s"] / results["floor"]["p50_s"], 2
+                results["overview_measure_change"]["p50_s"] / stats(floor_all)["p50_s"], 2
             )
-            results["overview_measure_change"] |= server_runs(run_log, began, time.time())
+            results["overview_measure_change"] |= server_runs(run_log, began, time.time(), "overview")
+        results["floor"] = stats(floor_all)
         browser.close()
     return results
 

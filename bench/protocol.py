@@ -74,8 +74,10 @@ class ProtocolSession(Outcome):
         if error:
             self.error(what, error)
             return False
-        title = f"{name}: good level".encode()
-        if not any(title in data for data in raw):
+        # The trajectory chart (its on-screen title) and the LA's name in the run's messages: the
+        # page heading and the chart's data both carry the name.
+        title, named = b"Good level of development against the 2028 target", name.encode()
+        if not (any(title in data for data in raw) and any(named in data for data in raw)):
             self.error(what, "the run finished without the trajectory chart for this LA")
             return False
         return True

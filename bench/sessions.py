@@ -68,12 +68,14 @@ INIT_JS = """
 """
 
 # Arm a watcher before the click: window.__benchDone resolves when the profile is drawn for `name`
-# and Streamlit is idle, or an exception block is left on an idle page, or after `timeout` ms.
+# (its heading names the LA and every chart differs from before the click) and Streamlit is idle, or an exception block is left on an idle page, or after `timeout` ms.
 ARM_JS = """
 ([name, timeout]) => {
   const b = window.__bench;
   b.pickAt = null;
   const armedMsgs = b.msgs;
+  const charts = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(s => s.innerHTML);
+  const before = charts();  // the previous LA's charts (none on a first load): redrawn in place
   window.__benchDone = new Promise(resolve => {
     let finished = false, observer = null, timer = null, limit = null;
     const finish = result => {
@@ -89,8 +91,9 @@ ARM_JS = """
     };
     const check = () => {
       if (document.querySelector('[data-testid="stStatusWidget"]')) return;
-      const texts = document.querySelectorAll('[data-testid="stVegaLiteChart"] svg text');
-      for (const t of texts) if (t.textContent.startsWith(name + ': good level')) return finish({ok: true});
+      const named = [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === name);
+      const now = charts();
+      if (named && now.length > 0 && now.every((markup, i) => markup !== before[i])) return finish({ok: true});
       if (document.querySelector('[data-testid="stException"]') && b.msgs > armedMsgs
           && Date.now() - b.lastMsgAt > 1000) finish({ok: false, reason: 'exception'});
     };

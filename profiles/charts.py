@@ -69,10 +69,11 @@ def trajectory_chart(
     targets are diamonds at 2027/28 and the required path from the latest year is dashed.
     """
     series_order = list(dict.fromkeys(data["series"]))
+    area_of = dict(zip(data["series"], data["area"], strict=False))
     colours = []
     for series in series_order:
         is_fsm = "FSM-eligible" in series
-        is_england = series.startswith("England") and area_name != "England"
+        is_england = area_of[series] == "England" and area_name != "England"
         colours.append(
             (ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR)
         )
@@ -81,6 +82,7 @@ def trajectory_chart(
     x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False, nice=True))
     tooltip = [
+        alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("series:N", title="Series"),
         alt.Tooltip("academic_year:N", title="Year"),
         alt.Tooltip("pct:Q", title="GLD %", format=".1f"),
@@ -198,12 +200,13 @@ def gap_chart(
 ) -> alt.Chart:
     """The FSM gap (points between non-FSM and FSM GLD) by year, the area beside England."""
     plotted = data.dropna(subset=["gap_points"])
-    areas = list(dict.fromkeys(plotted["area"]))
-    colours = [ALL_COLOUR if a != "England" or area_name == "England" else MUTED for a in areas]
+    england_colour = ALL_COLOUR if area_name == "England" else MUTED
     x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, int(data["year"].max()) + 0.5], nice=False, zero=False)
     x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
     y = alt.Y("gap_points:Q", title="Gap in points (not FSM − FSM)", scale=alt.Scale(zero=True))
-    colour = alt.Color("area:N", title=None, scale=alt.Scale(domain=areas, range=colours))
+    # Blue for the area, grey for England, named in the subtitle rather than a legend: the spec
+    # then holds no LA name and the page redraws the chart in place for another LA.
+    colour = alt.condition(alt.datum.area == "England", alt.value(england_colour), alt.value(ALL_COLOUR))
     tooltip = [
         alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("academic_year:N", title="Year"),
@@ -237,7 +240,12 @@ def gap_chart(
         height=340,
         title=alt.Title(
             title or f"{area_name}: gap between FSM-eligible children and others",
-            subtitle="Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
+            subtitle=[
+                "Blue: the LA · grey: England · points between non-FSM and FSM GLD",
+                "Before 2020 muted (old framework, 'non-FSM' included unknown eligibility); 2020–21 no assessment",
+            ]
+            if area_name != "England"
+            else "Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
             "included unknown eligibility); 2020–21 no assessment",
         ),
         description=description or f"Line chart of the FSM gap in {area_name} beside England",
@@ -251,15 +259,19 @@ def peer_dot_chart(data: pd.DataFrame, area_name: str, peer_label: str, year_lab
     The LA is highlighted; the peer average is a simple mean of the peers excluding missing values,
     stated on the chart; hollow rings mark low-reliability values (tiny cohorts).
     """
-    order = (
-        data[data["group"] == "All children"].sort_values("pct", ascending=False, na_position="last")["name"].tolist()
-    )
     role_colour = alt.Scale(
         domain=["Selected LA", "Peer", "Peer average", "Comparator"],
         range=[ALL_COLOUR, "#6b7280", "#111827", "#9ca3af"],
     )
     base = alt.Chart(data).encode(
-        y=alt.Y("name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        # ordered by the all-children value (`order`), a field rather than a list of names, so the
+        # spec is the same for every LA
+        y=alt.Y(
+            "name:N",
+            sort=alt.EncodingSortField("order", op="min", order="ascending"),
+            title=None,
+            axis=alt.Axis(labelLimit=260),
+        ),
         x=alt.X("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False)),
         tooltip=[
             alt.Tooltip("name:N", title="Area"),
@@ -309,7 +321,7 @@ def peer_dot_chart(data: pd.DataFrame, area_name: str, peer_label: str, year_lab
 
 def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> alt.Chart:
     """GLD since 2021/22 for the LA (bold) and each peer (grey); hover a line to highlight it."""
-    highlight = alt.selection_point(fields=["name"], on="pointerover", nearest=True, empty=False)
+    highlight = alt.selection_point(name="highlight", fields=["name"], on="pointerover", nearest=True, empty=False)
     x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("pct:Q", title=f"% reaching GLD ({group_label})", scale=alt.Scale(zero=False))
     peers = data[data["name"] != area_name]
@@ -331,6 +343,7 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
             strokeWidth=alt.condition(highlight, alt.value(3), alt.value(1.5)),
         )
         .add_params(highlight)
+        .properties(name="peer_lines")  # a fixed view name: Altair's default is random per chart
     )
     peer_names = (
         alt.Chart(peers)

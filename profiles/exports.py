@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import math
 import struct
 import zipfile
@@ -45,13 +46,47 @@ class Export:
     data: pd.DataFrame
     alt_text: str
     footer: list[str] = field(default_factory=list)
+    # The chart's title on the page, without the LA's name (the page's heading names the LA). When
+    # set, the page draws a spec that differs between LAs only in its data: see `screen_spec`.
+    screen_title: str | None = None
 
     display_spec: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.spec, dict):
             self.spec = self.spec.to_dict()
-        self.display_spec = arrow_datasets(self.spec)
+        shown = screen_spec(self.spec, self.screen_title) if self.screen_title else self.spec
+        self.display_spec = arrow_datasets(shown)
+
+    @property
+    def screen_alt(self) -> str:
+        """The chart's accessible label on the page: its summary sentence is the text just above it."""
+        if not self.screen_title:
+            return self.alt_text
+        return f"Chart: {self.screen_title}. Summarised in the sentence above; its data is in the table below."
+
+
+def screen_spec(spec: dict, title: str) -> dict:
+    """The spec as a page draws it: one LA's differs from another's only in its datasets.
+
+    Streamlit redraws a chart in place when only its data change, but builds a new Vega view
+    (parse, compile, lay out: most of a switch's time in the browser) when anything else in the
+    spec does. So the on-screen spec has a title without the LA's name, no description (Streamlit
+    sets it from the `alt` text, which is `screen_alt`) and datasets named by position rather
+    than by a hash of their content (`dataset_N`: Vega-Lite itself uses `data_N` and `source_N`).
+    The PNG export keeps the full spec.
+    """
+    text = json.dumps({key: value for key, value in spec.items() if key not in ("datasets", "description")})
+    datasets = {}
+    for position, (name, rows) in enumerate(spec.get("datasets", {}).items()):
+        text = text.replace(json.dumps(name), json.dumps(f"dataset_{position}"))
+        datasets[f"dataset_{position}"] = rows
+    shown = json.loads(text)
+    heading = shown.get("title")
+    shown["title"] = {**heading, "text": title} if isinstance(heading, dict) else title
+    if datasets:
+        shown["datasets"] = datasets
+    return shown
 
 
 def arrow_datasets(spec: dict) -> dict:

@@ -52,6 +52,7 @@ def profile_exports(profile: Profile) -> list[Export]:
             trajectory,
             summary_text,
             footer_lines(profile.name, _years(profile), True, target_note),
+            screen_title="Good level of development against the 2028 target",
         ),
         Export(
             "profile_fsm_gap",
@@ -64,6 +65,7 @@ def profile_exports(profile: Profile) -> list[Export]:
                 True,
                 "'Not FSM' = all other pupils to 2018/19; not eligible (unknown excluded) from 2021/22.",
             ),
+            screen_title="Gap between FSM-eligible children and others",
         ),
     ]
 
@@ -104,6 +106,7 @@ def peer_trend_export(code: str, peers: tuple[str, ...], group: str, description
         data,
         text,
         footer_lines(name, f"{academic_year(since)}–{academic_year(year)}", False, description),
+        screen_title=f"The LA and its peers since {academic_year(since)}: {group_label}",
     )
 
 
@@ -125,6 +128,7 @@ def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None =
             dots,
             peer_summary(name, own, means, academic_year(year)),
             footer_lines(name, academic_year(year), False, description),
+            screen_title=f"The LA beside {label}, {academic_year(year)}",
         )
     ]
 

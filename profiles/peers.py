@@ -183,7 +183,11 @@ def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.Da
         combined = pd.concat([part.drop(columns=["tiny", "fsm_low_reliability"]), average, ref], ignore_index=True)
         combined["group"] = label
         parts.append(combined)
-    return pd.concat(parts, ignore_index=True)
+    data = pd.concat(parts, ignore_index=True)
+    # Rows top to bottom by the all-children value, highest first, missing values last.
+    ranked = data[data["group"] == "All children"].sort_values("pct", ascending=False, na_position="last")["name"]
+    data["order"] = data["name"].map({name: position for position, name in enumerate(ranked)})
+    return data
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -206,6 +206,17 @@ def _area_frames(profile: Profile) -> list[tuple[str, pd.DataFrame]]:
     return frames
 
 
+def _series_label(area_label: str, group: str, profile: Profile) -> str:
+    """'All children' for the area itself, 'England: all children' for England beside it.
+
+    The area's name is left out (the chart's title and the `area` column carry it), so the chart
+    is the same for every LA apart from its data and the browser can redraw it in place.
+    """
+    if area_label == profile.name:
+        return GROUP_LABELS[group]
+    return f"{area_label}: {GROUP_LABELS[group][0].lower()}{GROUP_LABELS[group][1:]}"
+
+
 def trajectory_data(profile: Profile) -> pd.DataFrame:
     """Exactly the points the trajectory chart plots: actual values, targets and required paths."""
     rows = []
@@ -220,7 +231,7 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
                         "year": int(record.year),
                         "academic_year": academic_year(int(record.year)),
                         "pct": record.pct,
-                        "series": f"{area_label}: {GROUP_LABELS[group]}",
+                        "series": _series_label(area_label, group, profile),
                         "kind": "actual",
                         "framework": record.framework,
                         "ci_low": record.ci_low,
@@ -232,7 +243,7 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
         prog = profile.progress[group]
         if prog.target is None:
             continue
-        label = f"{profile.name}: {GROUP_LABELS[group]}"
+        label = _series_label(profile.name, group, profile)
         rows.append(
             {
                 "area": profile.name,

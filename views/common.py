@@ -6,6 +6,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from profiles.exports import Export, export_csv, export_png
 
@@ -78,20 +79,39 @@ def export_buttons(item: Export, key: str) -> None:
     )
 
 
+def lazy_expander(label: str, key: str, **options) -> DeltaGenerator | None:
+    """An expander whose content is sent only while it is open; returns it then, else None.
+
+    Opening or closing it reruns the page. Content in a closed expander is still drawn by the
+    browser on every rerun, so tables nobody has opened would slow every LA switch.
+    """
+    box = st.expander(label, key=key, on_change="rerun", **options)
+    return box if box.open else None
+
+
 def copy_link() -> None:
     """A box holding the link to exactly this view, with a copy button."""
+    box = lazy_expander("Copy link to this view", "copy_link_open", icon=":material/link:")
+    if box is None:
+        return
     url = st.context.url or ""  # empty when there is no browser (tests)
     query = urlencode(st.query_params.to_dict(), safe=",")
     base = url.split("?")[0]
     link = f"{base}?{query}" if query else base
-    with st.expander("Copy link to this view", icon=":material/link:"):
-        st.code(link, language=None)
-        st.caption("Opening this link shows this page with the same LA, peer set, measure and filters.")
+    box.code(link, language=None)
+    box.caption("Opening this link shows this page with the same LA, peer set, measure and filters.")
+
+
+def data_table(item: Export) -> None:
+    """'Table of the plotted data' under a chart, drawn only when opened."""
+    box = lazy_expander("Table of the plotted data", f"table_open_{item.name}")
+    if box is not None:
+        box.dataframe(item.data, hide_index=True, width="stretch")
 
 
 def show_chart(item: Export, width: str = "stretch") -> None:
     """Draw an export's stored Vega-Lite spec (no Altair work on a rerun), with its alt text."""
-    st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.alt_text)
+    st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.screen_alt)
 
 
 def chart_block(heading: str, item: Export) -> None:
@@ -99,8 +119,7 @@ def chart_block(heading: str, item: Export) -> None:
     st.subheader(heading)
     st.markdown(item.alt_text)
     show_chart(item)
-    with st.expander("Table of the plotted data"):
-        st.dataframe(item.data, hide_index=True, width="stretch")
+    data_table(item)
     export_buttons(item, item.name)
 
 

@@ -8,7 +8,7 @@ from profiles import queries
 from profiles.maps import legend_html
 from profiles.overview import MEASURES, england_trajectory_export, la_map, la_map_export, overview_table
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, png_button, set_query_param, show_chart
+from views.common import copy_link, data_table, export_buttons, png_button, set_query_param, show_chart
 from views.state import current_la, open_profile, picked_this_run
 
 
@@ -79,8 +79,7 @@ def render() -> None:
     england_export = england_trajectory_export(latest)
     st.markdown(england_export.alt_text)
     show_chart(england_export)
-    with st.expander("Table of the plotted data"):
-        st.dataframe(england_export.data, hide_index=True, width="stretch")
+    data_table(england_export)
     export_buttons(england_export, "england_trajectory")
 
     map_section(latest, since)

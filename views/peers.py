@@ -16,7 +16,15 @@ from profiles.peers import (
     peer_summary,
 )
 from profiles.targets import academic_year
-from views.common import copy_link, export_buttons, set_query_param, show_chart, url_to_widget, widget_to_url
+from views.common import (
+    copy_link,
+    data_table,
+    export_buttons,
+    set_query_param,
+    show_chart,
+    url_to_widget,
+    widget_to_url,
+)
 from views.state import current_la
 
 
@@ -110,8 +118,7 @@ def render() -> None:
     st.markdown(summary)
     dot_export = peer_exports_for(code, peer_set, tuple(custom))[0]
     show_chart(dot_export, width="content")
-    with st.expander("Table of the plotted data"):
-        st.dataframe(dot_export.data, hide_index=True, width="stretch")
+    data_table(dot_export)
     export_buttons(dot_export, "peer_dots")
 
     st.subheader(f"Trend since {academic_year(since)}")
@@ -131,8 +138,7 @@ def render() -> None:
     trend_export = peer_trend_export(code, tuple(peers), group, description)
     st.markdown(trend_export.alt_text)
     show_chart(trend_export)
-    with st.expander("Table of the plotted data"):
-        st.dataframe(trend_export.data, hide_index=True, width="stretch")
+    data_table(trend_export)
     export_buttons(trend_export, "peer_trend")
 
     st.subheader("FSM gap and distance to each LA's own 2028 target")

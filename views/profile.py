@@ -7,7 +7,7 @@ import streamlit as st
 from profiles.pack import plan_pack_for, profile_exports_for
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
-from views.common import chart_block, copy_link
+from views.common import chart_block, copy_link, lazy_expander
 from views.state import current_la
 
 
@@ -86,12 +86,15 @@ def render() -> None:
     for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
         chart_block(heading, item)
 
-    st.subheader("Every value, with cohort sizes and intervals")
-    st.caption(
-        "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
-        "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed."
+    every_value = lazy_expander(
+        "Every value, with cohort sizes and intervals", "every_value_open", icon=":material/table_view:"
     )
-    st.dataframe(table_view(profile), hide_index=True, width="stretch")
+    if every_value is not None:
+        every_value.caption(
+            "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
+            "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed."
+        )
+        every_value.dataframe(table_view(profile), hide_index=True, width="stretch")
 
     st.subheader("Plan pack")
     st.markdown(

@@ -194,8 +194,8 @@ def canvas_is_drawn(page) -> bool:
 
 OFFLINE_PAGES = [
     ("overview", "/", [MAP_CANVAS, f"{CHART} svg"], "Good level of development in England"),
-    ("profile", "/profile", [f"{CHART} svg"], "Rotherham: good level of development"),
-    ("peers", "/peers", [f"{CHART} svg"], "Rotherham beside statistical neighbours (May 2025)"),
+    ("profile", "/profile", [f"{CHART} svg"], "2028 target 73.3%"),  # Rotherham's published target
+    ("peers", "/peers", [f"{CHART} svg"], "The LA beside statistical neighbours (May 2025)"),
     ("wards", "/wards", [MAP_CANVAS], None),
     ("about", "/about", ['[data-testid="stDataFrame"]'], None),
 ]
