@@ -217,12 +217,12 @@ def gap_chart(
     old = (
         alt.Chart(plotted[plotted["framework"] == "2013-2019"])
         .mark_line(point=True, opacity=0.35, strokeWidth=3)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        .encode(x=x, y=y, color=colour, detail="area:N", tooltip=tooltip)
     )
     new = (
         alt.Chart(plotted[plotted["framework"] != "2013-2019"])
         .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        .encode(x=x, y=y, color=colour, detail="area:N", tooltip=tooltip)
     )
     labels = (
         alt.Chart(plotted[(plotted["framework"] != "2013-2019") & (plotted["area"] == area_name)])

@@ -214,7 +214,7 @@ def _series_label(area_label: str, group: str, profile: Profile) -> str:
     """
     if area_label == profile.name:
         return GROUP_LABELS[group]
-    return f"{area_label}: {GROUP_LABELS[group][0].lower()}{GROUP_LABELS[group][1:]}"
+    return f"{area_label}: {GROUP_LABELS[group].replace('All', 'all')}"
 
 
 def trajectory_data(profile: Profile) -> pd.DataFrame:

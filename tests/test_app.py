@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -35,6 +37,7 @@ def run_page(page: str, la: str | None = None, timeout: int = 60, **params: str)
 def page_text(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [m.value for m in app.caption] + [w.value for w in app.warning]
     parts += [f"{m.label} {m.value}" for m in app.metric] + [h.value for h in app.header] + [t.value for t in app.title]
+    parts += [re.sub(r"<[^>]+>", " ", h.proto.body) for h in app.html]  # the profile's headline table
     return "\n".join(str(p) for p in parts)
 
 

@@ -74,7 +74,7 @@ for page, params in json.loads(sys.argv[1]):
     if page != "views/overview.py":
         app.switch_page(page).run()
     text = [e.value for e in app.markdown] + [e.value for e in app.header] + [e.value for e in app.title]
-    text += [f"{e.label} {e.value}" for e in app.metric]
+    text += [f"{e.label} {e.value}" for e in app.metric] + [e.value for e in app.html]
     results.append({
         "page": page,
         "exceptions": [e.message for e in app.exception],

@@ -16,7 +16,9 @@ PRESENT_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem !important;
   line-height: 1.5 !important; color: #000 !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; color: #000 !important; }
+[data-testid="stMetricValue"], .gld-headline .figure { font-size: 3.2rem !important; color: #000 !important; }
+.gld-headline .status, .gld-headline tbody th { font-size: 1.5rem !important; }
+.gld-headline .note, .gld-headline caption { font-size: 1.1rem !important; color: #111827 !important; }
 [data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
 h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; } h3 { font-size: 1.9rem !important; }
 [data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import streamlit as st
 
 from profiles.pack import plan_pack_for, profile_exports_for
@@ -29,36 +31,69 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
     return custom
 
 
+HEADLINE_CSS = """
+<style>
+.gld-headline { border-collapse: collapse; width: 100%; margin: 0.25rem 0 1rem; }
+.gld-headline caption { caption-side: top; text-align: left; font-size: 0.9rem; color: #4b5563; padding-bottom: 0.4rem; }
+.gld-headline th, .gld-headline td { text-align: left; vertical-align: top; padding: 0.6rem 0.9rem 0.6rem 0;
+  border-top: 1px solid #d1d5db; }
+.gld-headline thead th { font-size: 0.95rem; font-weight: 600; color: #374151; border-top: none; }
+.gld-headline tbody th { font-size: 1.15rem; font-weight: 700; width: 16%; }
+.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; }
+.gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
+.gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
+</style>
+"""
+
+
+def _cell(figure: str, note: str, kind: str = "figure") -> str:
+    note_html = f'<span class="note">{escape(note)}</span>' if note else ""
+    return f'<td><span class="{kind}">{escape(figure)}</span>{note_html}</td>'
+
+
 def headline(profile) -> None:
-    """The headline numbers: latest values, targets, the gap to close and the status in words."""
+    """The headline numbers, all and FSM: latest GLD, target, points to gain and status, as one table.
+
+    One HTML table rather than a grid of metric widgets: a few elements for the browser to redraw
+    on an LA switch instead of about thirty, and it pastes into a document as a table.
+    """
     year = academic_year(profile.latest_year)
+    rows = []
     for group, label in (("all", "All children"), ("fsm", "Children eligible for free school meals")):
         prog = profile.progress[group]
         target = profile.targets[group]
-        st.markdown(f"#### {label}")
-        cols = st.columns(4)
         england = profile.latest(group, profile.england)
         region = profile.latest(group, profile.region) if profile.region_name else None
         compare = f"England {_fmt(england)}" + (
             f" · {profile.region_name} {_fmt(region)}" if region is not None else ""
         )
-        cols[0].metric(f"GLD {year}", _fmt(prog.latest_pct), help=compare)
-        cols[0].caption(compare)
-        cols[1].metric("2028 target", _fmt(prog.target))
-        cols[1].caption(f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else ""))
-        cols[2].metric("Points still to gain", _fmt(prog.points_to_gain, " pts"))
+        basis = f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else "")
         needed = f"{prog.required_per_year:.1f} pts a year needed" if prog.required_per_year else ""
         recent = (
             f"recent change {prog.recent_per_year:+.1f} pts a year since {academic_year(prog.recent_from_year)}"
             if prog.recent_per_year is not None
             else "no recent trend"
         )
-        cols[2].caption(" · ".join(x for x in (needed, recent) if x))
-        cols[3].metric("Status", "", help=prog.status)
-        cols[3].markdown(f"**{prog.status.capitalize()}**")
         children = profile.children_needed[group]
-        if children:
-            cols[3].caption(f"About {children:,} more children per year group would need to reach GLD (estimate).")
+        more = (
+            f"About {children:,} more children per year group would need to reach GLD (estimate)." if children else ""
+        )
+        rows.append(
+            f'<tr><th scope="row">{escape(label)}</th>'
+            + _cell(_fmt(prog.latest_pct), compare)
+            + _cell(_fmt(prog.target), basis)
+            + _cell(_fmt(prog.points_to_gain, " pts"), " · ".join(x for x in (needed, recent) if x))
+            + _cell(prog.status.capitalize(), more, "status")
+            + "</tr>"
+        )
+    st.html(
+        HEADLINE_CSS
+        + f'<table class="gld-headline"><caption>{escape(profile.name)}: headline figures, {year}</caption>'
+        '<thead><tr><th scope="col">Children</th>'
+        f'<th scope="col">GLD {year}</th><th scope="col">2028 target</th>'
+        '<th scope="col">Points still to gain</th><th scope="col">Status</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def render() -> None:
