@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -47,6 +48,43 @@ PRINT_CSS = """
 """
 
 
+FIGURES_CSS = """
+<style>
+.gld-headline { border-collapse: collapse; width: 100%; margin: 0.25rem 0 1rem; }
+.gld-headline caption { caption-side: top; text-align: left; font-size: 0.9rem; color: #4b5563; padding-bottom: 0.4rem; }
+.gld-headline th, .gld-headline td { text-align: left; vertical-align: top; padding: 0.6rem 0.9rem 0.6rem 0;
+  border-top: 1px solid #d1d5db; }
+.gld-headline thead th { font-size: 0.95rem; font-weight: 600; color: #374151; border-top: none; }
+.gld-headline tbody th { font-size: 1.15rem; font-weight: 700; width: 16%; }
+.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; }
+.gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
+.gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
+</style>
+"""
+
+
+def figures_table(caption: str, headings: list[str], rows: list[tuple[str, list[tuple[str, ...]]]]) -> None:
+    """Headline figures as one HTML table: a row per group of children, a big figure and a note per cell.
+
+    Each cell is (figure, note) or (figure, note, "status") for a figure in words. One table rather
+    than a grid of metric widgets: a few elements for the browser to redraw on an LA switch instead
+    of dozens, and it pastes into a document as a table. All text is escaped.
+    """
+
+    def cell(figure: str, note: str, kind: str = "figure") -> str:
+        note_html = f'<span class="note">{escape(note)}</span>' if note else ""
+        return f'<td><span class="{kind}">{escape(figure)}</span>{note_html}</td>'
+
+    head = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in headings)
+    body = "".join(
+        f'<tr><th scope="row">{escape(label)}</th>{"".join(cell(*c) for c in cells)}</tr>' for label, cells in rows
+    )
+    st.html(
+        f'{FIGURES_CSS}<table class="gld-headline"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
 def page_styles(present: bool) -> None:
     """Print styles always; presentation styles when `?present=1`."""
     st.html(PRINT_CSS + (PRESENT_CSS if present else ""))
@@ -67,10 +105,10 @@ def png_button(make: Callable[[], Export], file_name: str, key: str, label: str 
 
 def export_buttons(item: Export, key: str) -> None:
     """'Download PNG' (rendered on click, at slide resolution) and 'Download CSV' of exactly the plotted data."""
-    left, right, _ = st.columns([1, 1, 3])
-    with left:
+    row = st.container(horizontal=True)
+    with row:
         png_button(lambda: item, f"{item.name}.png", f"png_{key}")
-    right.download_button(
+    row.download_button(
         "Download CSV",
         data=lambda: export_csv(item),  # made on click: no file kept per rerun
         file_name=f"{item.name}.csv",

@@ -20,6 +20,7 @@ from views.common import (
     copy_link,
     data_table,
     export_buttons,
+    figures_table,
     set_query_param,
     show_chart,
     url_to_widget,
@@ -107,11 +108,14 @@ def render() -> None:
     rows, means = comparison(code, peers, year, since)
     own = rows[rows["role"] == "Selected LA"].iloc[0]
 
-    left, right = st.columns(2)
-    left.metric(f"Rank for all children, {academic_year(year)}", rank_text(own, "all").split(" (")[0])
-    left.caption(rank_text(own, "all"))
-    right.metric(f"Rank for FSM-eligible children, {academic_year(year)}", rank_text(own, "fsm").split(" (")[0])
-    right.caption(rank_text(own, "fsm"))
+    figures_table(
+        f"{name}: rank among all local authorities in England, {academic_year(year)}",
+        ["Children", f"Rank, {academic_year(year)}"],
+        [
+            (label, [tuple(rank_text(own, group).replace(")", "", 1).split(" (", 1))])
+            for group, label in (("all", "All children"), ("fsm", "FSM-eligible children"))
+        ],
+    )
 
     summary = peer_summary(name, own, means, academic_year(year))
     st.subheader("Latest GLD beside the peers")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import streamlit as st
 
 from profiles.pack import plan_pack_for, profile_exports_for
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
-from views.common import chart_block, copy_link, lazy_expander
+from views.common import chart_block, copy_link, figures_table, lazy_expander
 from views.state import current_la
 
 
@@ -29,26 +27,6 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
             )
             custom[group] = value if value and value > 0 else None
     return custom
-
-
-HEADLINE_CSS = """
-<style>
-.gld-headline { border-collapse: collapse; width: 100%; margin: 0.25rem 0 1rem; }
-.gld-headline caption { caption-side: top; text-align: left; font-size: 0.9rem; color: #4b5563; padding-bottom: 0.4rem; }
-.gld-headline th, .gld-headline td { text-align: left; vertical-align: top; padding: 0.6rem 0.9rem 0.6rem 0;
-  border-top: 1px solid #d1d5db; }
-.gld-headline thead th { font-size: 0.95rem; font-weight: 600; color: #374151; border-top: none; }
-.gld-headline tbody th { font-size: 1.15rem; font-weight: 700; width: 16%; }
-.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; }
-.gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
-.gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
-</style>
-"""
-
-
-def _cell(figure: str, note: str, kind: str = "figure") -> str:
-    note_html = f'<span class="note">{escape(note)}</span>' if note else ""
-    return f'<td><span class="{kind}">{escape(figure)}</span>{note_html}</td>'
 
 
 def headline(profile) -> None:
@@ -78,22 +56,15 @@ def headline(profile) -> None:
         more = (
             f"About {children:,} more children per year group would need to reach GLD (estimate)." if children else ""
         )
-        rows.append(
-            f'<tr><th scope="row">{escape(label)}</th>'
-            + _cell(_fmt(prog.latest_pct), compare)
-            + _cell(_fmt(prog.target), basis)
-            + _cell(_fmt(prog.points_to_gain, " pts"), " · ".join(x for x in (needed, recent) if x))
-            + _cell(prog.status.capitalize(), more, "status")
-            + "</tr>"
-        )
-    st.html(
-        HEADLINE_CSS
-        + f'<table class="gld-headline"><caption>{escape(profile.name)}: headline figures, {year}</caption>'
-        '<thead><tr><th scope="col">Children</th>'
-        f'<th scope="col">GLD {year}</th><th scope="col">2028 target</th>'
-        '<th scope="col">Points still to gain</th><th scope="col">Status</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+        cells = [
+            (_fmt(prog.latest_pct), compare),
+            (_fmt(prog.target), basis),
+            (_fmt(prog.points_to_gain, " pts"), " · ".join(x for x in (needed, recent) if x)),
+            (prog.status.capitalize(), more, "status"),
+        ]
+        rows.append((label, cells))
+    headings = ["Children", f"GLD {year}", "2028 target", "Points still to gain", "Status"]
+    figures_table(f"{profile.name}: headline figures, {year}", headings, rows)
 
 
 def render() -> None:
