@@ -204,3 +204,28 @@ def test_district_layer_and_similar_fsm_from_url():
     assert not app.exception
     assert app.session_state["show_districts"] is True and app.session_state["district_group"] == "fsm"
     assert len(app.dataframe[0].value) == 12
+
+
+def test_tables_under_charts_are_sent_only_when_opened():
+    app = run_page("views/profile.py", "E08000018")
+    assert not app.dataframe  # closed: the tables of plotted data and every value are not drawn
+    app.session_state["table_open_profile_trajectory"] = True
+    app.session_state["every_value_open"] = True
+    app.run()
+    assert not app.exception
+    assert len(app.dataframe) == 2
+    assert list(app.dataframe[0].value.columns[:3]) == ["area", "group", "year"]
+
+
+def test_headline_figures_table_escapes_its_text():
+    def page():
+        from views.common import figures_table
+
+        figures_table(
+            "<b>caption</b>", ["Children", "<i>x</i>"], [("<script>", [("1 < 2", "a & b"), ("ok", "", "status")])]
+        )
+
+    app = AppTest.from_function(page).run()
+    body = app.html[0].value
+    assert "<script>" not in body and "&lt;script&gt;" in body and "<b>" not in body and "<i>" not in body
+    assert "1 &lt; 2" in body and "a &amp; b" in body and '<span class="status">ok</span>' in body

@@ -17,6 +17,7 @@ from profiles.exports import (
     export_png,
     footer_lines,
     png_size,
+    screen_spec,
     with_footer,
 )
 from profiles.pack import plan_pack_for
@@ -84,3 +85,41 @@ def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
     assert built == ["E08000018", "E08000038"]  # built by the warmer, not again for the page
     assert [item.name for item in first] == ["profile_trajectory", "profile_fsm_gap"]
     assert isinstance(first[0].display_spec["datasets"][next(iter(first[0].display_spec["datasets"]))], bytes)
+
+
+def test_screen_spec_renames_datasets_and_sets_the_page_title():
+    """Hand-made spec: datasets named by position everywhere they are used, title replaced, no description."""
+    spec = {
+        "title": {"text": "Kent: tiny", "subtitle": "key"},
+        "description": "Kent went up.",
+        "layer": [{"data": {"name": "data-abc"}, "mark": "line"}, {"data": {"name": "data-def"}, "mark": "point"}],
+        "datasets": {"data-abc": [{"x": 1}], "data-def": [{"x": 2}]},
+    }
+    shown = screen_spec(spec, "Tiny")
+    assert shown["title"] == {"text": "Tiny", "subtitle": "key"}
+    assert "description" not in shown
+    assert [layer["data"]["name"] for layer in shown["layer"]] == ["dataset_0", "dataset_1"]
+    assert shown["datasets"] == {"dataset_0": [{"x": 1}], "dataset_1": [{"x": 2}]}
+    assert spec["title"]["text"] == "Kent: tiny"  # the export's own spec is left alone
+
+
+@pytest.mark.parametrize("exports_for", ["profile", "peers"])
+def test_on_screen_charts_differ_between_las_only_in_their_data(exports_for):
+    """What lets the browser redraw a chart in place on an LA switch; the PNG keeps the LA's name."""
+    import vl_convert as vlc
+
+    from profiles.pack import peer_exports_for, profile_exports_for
+
+    def exports(code: str) -> list[Export]:
+        return profile_exports_for(code, None, None) if exports_for == "profile" else peer_exports_for(code, "sn2025")
+
+    rotherham, kent = exports("E08000018"), exports("E10000016")
+    assert len(rotherham) == len(kent) > 0
+    for one, other in zip(rotherham, kent, strict=True):
+        assert {k: v for k, v in one.display_spec.items() if k != "datasets"} == {
+            k: v for k, v in other.display_spec.items() if k != "datasets"
+        }
+        assert list(one.display_spec["datasets"]) == list(other.display_spec["datasets"])
+        assert one.screen_alt == other.screen_alt and "Rotherham" not in one.screen_alt
+        assert one.spec["title"]["text"].startswith("Rotherham")  # the PNG's title names the LA
+        vlc.vegalite_to_svg(screen_spec(one.spec, one.screen_title))  # and the page's spec compiles
