@@ -59,16 +59,21 @@ FIGURES_CSS = """
 .gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; }
 .gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
 .gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
+.gld-headline.compact tbody th { font-size: 0.95rem; font-weight: 600; width: 55%; }
+.gld-headline.compact .figure { font-size: 1.8rem; }
 </style>
 """
 
 
-def figures_table(caption: str, headings: list[str], rows: list[tuple[str, list[tuple[str, ...]]]]) -> None:
+def figures_table(
+    caption: str, headings: list[str], rows: list[tuple[str, list[tuple[str, ...]]]], compact: bool = False
+) -> None:
     """Headline figures as one HTML table: a row per group of children, a big figure and a note per cell.
 
     Each cell is (figure, note) or (figure, note, "status") for a figure in words. One table rather
     than a grid of metric widgets: a few elements for the browser to redraw on an LA switch instead
-    of dozens, and it pastes into a document as a table. All text is escaped.
+    of dozens, and it pastes into a document as a table. All text is escaped. `compact` suits a
+    narrow column (smaller figures, wider labels).
     """
 
     def cell(figure: str, note: str, kind: str = "figure") -> str:
@@ -80,7 +85,7 @@ def figures_table(caption: str, headings: list[str], rows: list[tuple[str, list[
         f'<tr><th scope="row">{escape(label)}</th>{"".join(cell(*c) for c in cells)}</tr>' for label, cells in rows
     )
     st.html(
-        f'{FIGURES_CSS}<table class="gld-headline"><caption>{escape(caption)}</caption>'
+        f'{FIGURES_CSS}<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 

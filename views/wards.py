@@ -24,7 +24,7 @@ from profiles.wards import (
     ward_map,
     ward_table,
 )
-from views.common import copy_link, png_button, set_query_param, url_to_widget, widget_to_url
+from views.common import copy_link, figures_table, png_button, set_query_param, url_to_widget, widget_to_url
 from views.state import current_la
 
 MAP_KEY = "ward_map"
@@ -98,17 +98,22 @@ def write_url(code: str, filters: WardFilters, measure: str) -> None:
 def context_panel(code: str) -> None:
     """The LA's deprivation, FSM eligibility and latest GLD, beside the ward map."""
     context = la_context(code)
-    st.markdown("**The LA as a whole**")
+    rows = []
     gld = context["gld"].set_index("pupil_group")
     if not gld.empty:
         year = academic_year(int(gld["year"].iloc[0]))
-        all_pct = gld["pct"].get("all")
-        fsm_pct = gld["pct"].get("fsm")
-        st.metric(f"GLD {year}, all children", "—" if pd.isna(all_pct) else f"{all_pct:.1f}%")
-        st.metric(f"GLD {year}, FSM-eligible", "—" if fsm_pct is None or pd.isna(fsm_pct) else f"{fsm_pct:.1f}%")
+        for group, label in (("all", "all children"), ("fsm", "FSM-eligible")):
+            pct = gld["pct"].get(group)
+            rows.append((f"GLD {year}, {label}", [("—" if pct is None or pd.isna(pct) else f"{pct:.1f}%", "")]))
     if not context["fsm"].empty:
         row = context["fsm"].iloc[0]
-        st.metric(f"Primary pupils eligible for FSM (Jan {int(row['year'])})", f"{row['pct_primary_fsm']:.1f}%")
+        rows.append(
+            (f"Primary pupils eligible for FSM (Jan {int(row['year'])})", [(f"{row['pct_primary_fsm']:.1f}%", "")])
+        )
+    if rows:
+        figures_table(f"{area_name(code)} as a whole", ["Measure", "Value"], rows, compact=True)
+    else:
+        st.markdown("**The LA as a whole**")
     for row in context["deprivation"].itertuples():
         st.markdown(
             f"**{row.edition}**: IMD rank of average score {int(row.imd_rank_of_avg_score)} of "
