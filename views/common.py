@@ -84,15 +84,19 @@ def figures_table(
     body = "".join(
         f'<tr><th scope="row">{escape(label)}</th>{"".join(cell(*c) for c in cells)}</tr>' for label, cells in rows
     )
-    st.html(
-        f'{FIGURES_CSS}<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
+    st.html(  # styled by FIGURES_CSS, which page_styles sends once per run and never changes
+        f'<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
 
 def page_styles(present: bool) -> None:
-    """Print styles always; presentation styles when `?present=1`."""
-    st.html(PRINT_CSS + (PRESENT_CSS if present else ""))
+    """Print and figures-table styles always; presentation styles when `?present=1`.
+
+    Styles live here, in one element whose content does not change between reruns: a style sheet
+    inside an element that is redrawn for each LA would make the browser restyle the whole page.
+    """
+    st.html(PRINT_CSS + FIGURES_CSS + (PRESENT_CSS if present else ""))
 
 
 def png_button(make: Callable[[], Export], file_name: str, key: str, label: str = "Download PNG") -> None:
@@ -159,10 +163,14 @@ def show_chart(item: Export, width: str = "stretch") -> None:
     st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.screen_alt)
 
 
-def chart_block(heading: str, item: Export) -> None:
-    """A chart as every page shows it: heading, one-sentence summary, chart, its table and exports."""
+def chart_block(heading: str, item: Export, summarise: bool = True) -> None:
+    """A chart as every page shows it: heading, one-sentence summary, chart, its table and exports.
+
+    `summarise=False` leaves out the summary when the page has just shown the same text.
+    """
     st.subheader(heading)
-    st.markdown(item.alt_text)
+    if summarise:
+        st.markdown(item.alt_text)
     show_chart(item)
     data_table(item)
     export_buttons(item, item.name)

@@ -90,7 +90,7 @@ def render() -> None:
 
     headings = ("Trajectory against the 2028 target", "The FSM gap")
     for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
-        chart_block(heading, item)
+        chart_block(heading, item, summarise=item.alt_text != summary)  # the trajectory's is the summary
 
     every_value = lazy_expander(
         "Every value, with cohort sizes and intervals", "every_value_open", icon=":material/table_view:"
