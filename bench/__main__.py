@@ -73,13 +73,14 @@ SWITCH_LAS = [
     "York",
 ]
 CHART_TEXT = '[data-testid="stVegaLiteChart"] svg text'
-# The SVG markup of each chart on the page. Charts are redrawn in place for a new LA and their
-# on-screen titles do not name it, so a switch is done when the page's heading names the new LA
-# and every chart differs from what `switch` saw before the click (window.__chartsBefore).
-CHART_MARKUP = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.innerHTML)"
+# The text of each chart on the page (axis and value labels; cheap to read, unlike the markup).
+# Charts are redrawn in place for a new LA and their on-screen titles do not name it, so a switch
+# is done when the page's heading names the new LA and every chart's text differs from what
+# `switch` saw before the click (window.__chartsBefore).
+CHART_TEXTS = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.textContent)"
 CHARTS_REDRAWN = (
     "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
-    f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_MARKUP})"
+    f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_TEXTS})"
 )
 DONE_CHECKS = {
     # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
@@ -108,7 +109,7 @@ def switch(page, typed: str, done: str) -> float:
     page.keyboard.type(typed)
     option = page.get_by_role("option", name=typed).first
     shown = option.inner_text().split(" (")[0]
-    page.evaluate(f"() => {{ window.__chartsBefore = {CHART_MARKUP}; }}")
+    page.evaluate(f"() => {{ window.__chartsBefore = {CHART_TEXTS}; }}")
     started = time.perf_counter()
     option.click()
     page.wait_for_function(done, arg=shown, timeout=30_000)
@@ -342,20 +343,17 @@ def measure_pages(
 
 
 def target_rows(results: dict) -> list[dict]:
-    """The targets of issue 8 with the measured value and whether each is met."""
+    """The targets of issue 8 (and the overview's of issue 5) with the measured value and whether each is met."""
     rows = []
 
     def add(measure: str, value, limit: float, unit: str) -> None:
         if value is not None:
             rows.append({"measure": measure, "value": value, "target": f"<= {limit:g}{unit}", "met": value <= limit})
 
-    for key, label in (
-        ("profile", "profile"),
-        ("peers", "peers"),
-        ("wards", "wards"),
-        ("overview_measure_change", "overview"),
-    ):
-        add(f"{label}: p50 ratio to floor", results.get(key, {}).get("ratio_p50_to_floor"), 2, "")
+    for key in ("profile", "peers", "wards"):  # LA switches, each beside the floor
+        add(f"{key}: p50 ratio to floor", results.get(key, {}).get("ratio_p50_to_floor"), 2, "")
+    # a change of mapped measure is not an LA switch: its target is issue 5's, p95 within a second
+    add("overview measure change: p95 (s)", results.get("overview_measure_change", {}).get("p95_s"), 1, " s")
     for key, kind in (("sessions", "browser"), ("sessions_protocol", "protocol")):
         sessions = results.get(key)
         if sessions:

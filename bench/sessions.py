@@ -74,7 +74,8 @@ ARM_JS = """
   const b = window.__bench;
   b.pickAt = null;
   const armedMsgs = b.msgs;
-  const charts = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(s => s.innerHTML);
+  // the charts' text (axis labels, value labels): cheap to read, unlike their markup
+  const charts = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(s => s.textContent);
   const before = charts();  // the previous LA's charts (none on a first load): redrawn in place
   window.__benchDone = new Promise(resolve => {
     let finished = false, observer = null, timer = null, limit = null;
@@ -92,8 +93,8 @@ ARM_JS = """
     const check = () => {
       if (document.querySelector('[data-testid="stStatusWidget"]')) return;
       const named = [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === name);
-      const now = charts();
-      if (named && now.length > 0 && now.every((markup, i) => markup !== before[i])) return finish({ok: true});
+      const now = named ? charts() : [];
+      if (now.length > 0 && now.every((text, i) => text !== before[i])) return finish({ok: true});
       if (document.querySelector('[data-testid="stException"]') && b.msgs > armedMsgs
           && Date.now() - b.lastMsgAt > 1000) finish({ok: false, reason: 'exception'});
     };
