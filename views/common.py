@@ -56,7 +56,7 @@ FIGURES_CSS = """
   border-top: 1px solid #d1d5db; }
 .gld-headline thead th { font-size: 0.95rem; font-weight: 600; color: #374151; border-top: none; }
 .gld-headline tbody th { font-size: 1.15rem; font-weight: 700; width: 16%; }
-.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; }
+.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; white-space: nowrap; }
 .gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
 .gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
 .gld-headline.compact tbody th { font-size: 0.95rem; font-weight: 600; width: 55%; }
