@@ -45,6 +45,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from bench.sessions import CHART_TEXTS
 from bench.stats import percentile, stats
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -73,11 +74,8 @@ SWITCH_LAS = [
     "York",
 ]
 CHART_TEXT = '[data-testid="stVegaLiteChart"] svg text'
-# The text of each chart on the page (axis and value labels; cheap to read, unlike the markup).
-# Charts are redrawn in place for a new LA and their on-screen titles do not name it, so a switch
-# is done when the page's heading names the new LA and every chart's text differs from what
-# `switch` saw before the click (window.__chartsBefore).
-CHART_TEXTS = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.textContent)"
+# Done when the heading names the new LA and every chart's text differs from what `switch` saw
+# before the click (window.__chartsBefore): see bench.sessions.CHART_TEXTS.
 CHARTS_REDRAWN = (
     "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_TEXTS})"

@@ -67,15 +67,20 @@ INIT_JS = """
 })();
 """
 
+# The text of each chart on the page (axis and value labels; cheap to read, unlike the markup).
+# Charts are redrawn in place for a new LA and their on-screen titles do not name it, so a page
+# is drawn for an LA when its heading names the LA and every chart's text differs from before.
+CHART_TEXTS = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.textContent)"
+
 # Arm a watcher before the click: window.__benchDone resolves when the profile is drawn for `name`
-# (its heading names the LA and every chart differs from before the click) and Streamlit is idle, or an exception block is left on an idle page, or after `timeout` ms.
+# (see CHART_TEXTS) and Streamlit is idle, or an exception block is left on an idle page, or after
+# `timeout` ms.
 ARM_JS = """
 ([name, timeout]) => {
   const b = window.__bench;
   b.pickAt = null;
   const armedMsgs = b.msgs;
-  // the charts' text (axis labels, value labels): cheap to read, unlike their markup
-  const charts = () => [...document.querySelectorAll('[data-testid="stVegaLiteChart"] svg')].map(s => s.textContent);
+  const charts = () => CHART_TEXTS;
   const before = charts();  // the previous LA's charts (none on a first load): redrawn in place
   window.__benchDone = new Promise(resolve => {
     let finished = false, observer = null, timer = null, limit = null;
@@ -105,7 +110,7 @@ ARM_JS = """
     check();
   });
 }
-"""
+""".replace("CHART_TEXTS", CHART_TEXTS)
 
 
 def la_names() -> dict[str, str]:

@@ -206,13 +206,13 @@ def _area_frames(profile: Profile) -> list[tuple[str, pd.DataFrame]]:
     return frames
 
 
-def _series_label(area_label: str, group: str, profile: Profile) -> str:
+def _series_label(area_label: str, group: str, own_name: str) -> str:
     """'All children' for the area itself, 'England: all children' for England beside it.
 
     The area's name is left out (the chart's title and the `area` column carry it), so the chart
     is the same for every LA apart from its data and the browser can redraw it in place.
     """
-    if area_label == profile.name:
+    if area_label == own_name:
         return GROUP_LABELS[group]
     return f"{area_label}: {GROUP_LABELS[group].replace('All', 'all')}"
 
@@ -231,7 +231,7 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
                         "year": int(record.year),
                         "academic_year": academic_year(int(record.year)),
                         "pct": record.pct,
-                        "series": _series_label(area_label, group, profile),
+                        "series": _series_label(area_label, group, profile.name),
                         "kind": "actual",
                         "framework": record.framework,
                         "ci_low": record.ci_low,
@@ -243,7 +243,7 @@ def trajectory_data(profile: Profile) -> pd.DataFrame:
         prog = profile.progress[group]
         if prog.target is None:
             continue
-        label = _series_label(profile.name, group, profile)
+        label = GROUP_LABELS[group]  # the area's own series
         rows.append(
             {
                 "area": profile.name,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from profiles.areas import picker_options
+from profiles.areas import area_name
 from views.state import current_la
 
 code = current_la()
-st.write(f"Chosen: {picker_options()[1].get(code, '').split(' (')[0]}" if code else "Choose an LA")
+st.write(f"Chosen: {area_name(code)}" if code else "Choose an LA")

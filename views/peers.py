@@ -56,15 +56,16 @@ def write_url(peer_set: str, custom: list[str]) -> None:
         st.session_state["with_in_url"] = value
 
 
-def rank_text(row, group: str) -> str:
+def rank_parts(row, group: str) -> tuple[str, str]:
+    """The LA's rank among all LAs ('130 of 153') and what to read with it (its quarter, any caveat)."""
     rank, of, quartile = row[f"rank_{group}"], row[f"ranked_of_{group}"], row[f"quartile_{group}"]
     if rank is None or str(rank) == "<NA>":
-        return "not ranked (no value)"
+        return "not ranked", "no value"
     flag = ""
     if row["tiny"] or (group == "fsm" and row["fsm_low_reliability"]):
         flag = " — low reliability: tiny cohort, treat the rank with caution"
     band = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}[int(quartile)]
-    return f"{int(rank)} of {of} ({band}){flag}"
+    return f"{int(rank)} of {of}", f"{band}{flag}"
 
 
 def render() -> None:
@@ -112,7 +113,7 @@ def render() -> None:
         f"{name}: rank among all local authorities in England, {academic_year(year)}",
         ["Children", f"Rank, {academic_year(year)}"],
         [
-            (label, [tuple(rank_text(own, group).replace(")", "", 1).split(" (", 1))])
+            (label, [rank_parts(own, group)])
             for group, label in (("all", "All children"), ("fsm", "FSM-eligible children"))
         ],
     )

@@ -95,7 +95,7 @@ def write_url(code: str, filters: WardFilters, measure: str) -> None:
     )
 
 
-def context_panel(code: str) -> None:
+def context_panel(code: str, name: str) -> None:
     """The LA's deprivation, FSM eligibility and latest GLD, beside the ward map."""
     context = la_context(code)
     rows = []
@@ -111,7 +111,7 @@ def context_panel(code: str) -> None:
             (f"Primary pupils eligible for FSM (Jan {int(row['year'])})", [(f"{row['pct_primary_fsm']:.1f}%", "")])
         )
     if rows:
-        figures_table(f"{area_name(code)} as a whole", ["Measure", "Value"], rows, compact=True)
+        figures_table(f"{name} as a whole", ["Measure", "Value"], rows, compact=True)
     else:
         st.markdown("**The LA as a whole**")
     for row in context["deprivation"].itertuples():
@@ -240,7 +240,7 @@ def render() -> None:
             "No base map: boundaries ONS December 2023."
         )
     with right:
-        context_panel(code)
+        context_panel(code, name)
 
     district_layer(code, name)
 
