@@ -4,7 +4,7 @@ Building an LA's charts the first time (Altair composition and validation) costs
 CPU; drawing them from the cache costs a few hundredths. When thirty people at an event each pick
 a different LA at once, those first builds queue behind one Python interpreter. So the first page
 load of a server starts one low-priority thread that builds the profile charts and the May 2025
-peer chart of every LA (about two minutes of one core), pausing between LAs so that people's own
+peer charts (latest year and trend for all children) of every LA (about two minutes of one core), pausing between LAs so that people's own
 page runs go first. Set GLD_WARM_CACHES=0 to turn it off (the tests do, to keep timings steady).
 """
 
@@ -28,9 +28,10 @@ def enabled() -> bool:
 
 
 def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
-    """Build and cache every LA's profile charts and May 2025 peer chart. Returns the LAs warmed."""
+    """Build and cache every LA's profile charts and May 2025 peer charts. Returns the LAs warmed."""
     from profiles.overview import england_trajectory_export
-    from profiles.pack import peer_exports_for, profile_exports_for
+    from profiles.pack import peer_exports_for, peer_trend_export, profile_exports_for
+    from profiles.peers import peer_codes
     from profiles.queries import latest_year
 
     if codes is None:
@@ -39,6 +40,9 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     for code in codes:
         profile_exports_for(code)
         peer_exports_for(code, "sn2025")
+        peers, description = peer_codes(code, "sn2025", [])
+        if peers:  # the same arguments, in the same order, as the peers page passes
+            peer_trend_export(code, tuple(peers), "all", description)
         time.sleep(pause)
     return len(codes)
 

@@ -76,13 +76,20 @@ def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
     import profiles.pack as pack
     from profiles.warm import warm_all
 
-    built = []
-    real = pack.profile_exports
+    from profiles.peers import peer_codes
+
+    built, trends = [], []
+    real, real_trend = pack.profile_exports, pack.peer_trend_chart
     monkeypatch.setattr(pack, "profile_exports", lambda profile: built.append(profile.code) or real(profile))
+    monkeypatch.setattr(pack, "peer_trend_chart", lambda data, name, *a: trends.append(name) or real_trend(data, name, *a))
     pack._profile_exports_cached.clear()
+    pack.peer_trend_export.clear()
     assert warm_all(["E08000018", "E08000038"], pause=0) == 2
     first = pack.profile_exports_for("E08000018", None, None)  # exactly as the profile page asks
     assert built == ["E08000018", "E08000038"]  # built by the warmer, not again for the page
+    peers, description = peer_codes("E08000018", "sn2025", [])
+    pack.peer_trend_export("E08000018", tuple(peers), "all", description)  # exactly as the peers page asks
+    assert trends == ["Rotherham", "Barnsley"]  # E08000038 is Barnsley
     assert [item.name for item in first] == ["profile_trajectory", "profile_fsm_gap"]
     assert isinstance(first[0].display_spec["datasets"][next(iter(first[0].display_spec["datasets"]))], bytes)
 

@@ -30,7 +30,7 @@ def map_section(latest: int, since: int) -> None:
     measure = st.selectbox(
         "Measure", list(MEASURES), format_func=lambda m: MEASURES[m].label(latest, since), key="overview_measure"
     )
-    st.query_params["map"] = measure
+    set_query_param("map", measure)
     st.session_state["measure_in_url"] = measure
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)

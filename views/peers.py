@@ -48,7 +48,7 @@ def peer_set_from_url() -> None:
 
 
 def write_url(peer_set: str, custom: list[str]) -> None:
-    st.query_params["peers"] = peer_set
+    set_query_param("peers", peer_set)
     st.session_state["peers_in_url"] = peer_set
     value = ",".join(custom) if peer_set == "custom" and custom else None
     set_query_param("with", value)
@@ -138,7 +138,7 @@ def render() -> None:
         key="peer_trend_group",
         format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
     )
-    st.query_params["pupils"] = group
+    set_query_param("pupils", group)
     st.session_state["pupils_in_url"] = group
     trend_export = peer_trend_export(code, tuple(peers), group, description)
     st.markdown(trend_export.alt_text)
