@@ -229,3 +229,46 @@ def test_headline_figures_table_escapes_its_text():
     body = app.html[0].value
     assert "<script>" not in body and "&lt;script&gt;" in body and "<b>" not in body and "<i>" not in body
     assert "1 &lt; 2" in body and "a &amp; b" in body and '<span class="status">ok</span>' in body
+
+
+def test_frame_table_formats_aligns_and_escapes_a_hand_made_frame():
+    def page():
+        import pandas as pd
+
+        from views.common import frame_table
+
+        frame = pd.DataFrame(
+            {
+                "Area <x>": ["A & B", "C"],
+                "GLD %": [64.94, None],
+                "Children": [1234, 56],
+                "Tiny": [False, True],
+                "Note": ["<script>", "ok"],
+            }
+        )
+        frame_table(frame, "Caption <b>", highlight=pd.Series([True, False]))
+
+    body = AppTest.from_function(page).run().html[0].value
+    assert "<script>" not in body and "&lt;script&gt;" in body and "<b>" not in body
+    assert "<caption>Caption &lt;b&gt;</caption>" in body
+    assert '<th scope="col">Area &lt;x&gt;</th><th scope="col" class="num">GLD %</th>' in body
+    first, second = body.split("<tbody>")[1].split("</tr>")[:2]
+    assert (
+        first
+        == '<tr class="own"><th scope="row">A &amp; B</th><td class="num">64.9</td><td class="num">1,234</td><td></td><td>&lt;script&gt;</td>'
+    )
+    assert second == '<tr><th scope="row">C</th><td class="num">–</td><td class="num">56</td><td>yes</td><td>ok</td>'
+
+
+def test_peer_table_is_static_html_with_the_la_highlighted_and_each_target_basis():
+    app = run_page("views/peers.py", "E08000018")
+    assert not app.exception
+    assert not app.dataframe  # no grid widgets on the peers page: its tables are static HTML
+    table = next(h.proto.body for h in app.html if "Rotherham and its peers" in h.proto.body)
+    own = table.split('<tr class="own">')[1].split("</tr>")[0]
+    assert '<th scope="row">Rotherham</th>' in own and ">73.3<" in own and ">56.6<" in own and ">published<" in own
+    assert table.count("<tr") == 1 + 11  # header row, Rotherham and its 10 May 2025 neighbours
+    scilly = run_page("views/peers.py", "E06000053")
+    table = next(h.proto.body for h in scilly.html if "Isles of Scilly and its peers" in h.proto.body)
+    own = table.split('<tr class="own">')[1].split("</tr>")[0]
+    assert ">all derived, FSM none<" in own and ">tiny cohort; FSM: low reliability<" in own

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import urlencode
 
+import numpy as np
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -61,6 +63,16 @@ FIGURES_CSS = """
 .gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
 .gld-headline.compact tbody th { font-size: 0.95rem; font-weight: 600; width: 55%; }
 .gld-headline.compact .figure { font-size: 1.8rem; }
+.gld-table-wrap { overflow-x: auto; margin: 0.25rem 0 0.75rem; }
+.gld-table { border-collapse: collapse; font-size: 0.9rem; min-width: 100%; }
+.gld-table caption { caption-side: top; text-align: left; font-size: 0.85rem; color: #4b5563; padding-bottom: 0.4rem; }
+.gld-table th, .gld-table td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e5e7eb; text-align: left;
+  vertical-align: top; }
+.gld-table thead th { font-weight: 600; color: #374151; border-bottom: 2px solid #9ca3af; vertical-align: bottom; }
+.gld-table tbody th { font-weight: 600; }
+.gld-table .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gld-table tr.own { background: #eff6ff; }
+.gld-table tr.own th, .gld-table tr.own td { font-weight: 700; }
 </style>
 """
 
@@ -87,6 +99,53 @@ def figures_table(
     st.html(  # styled by FIGURES_CSS, which page_styles sends once per run and never changes
         f'<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _cell_text(value: object, number_format: str) -> str:
+    """A value as table text: missing values '–', true flags 'yes', whole numbers with thousands commas."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return number_format.format(float(value))
+    return str(value)
+
+
+def frame_table(
+    frame: pd.DataFrame, caption: str, highlight: pd.Series | None = None, number_format: str = "{:.1f}"
+) -> None:
+    """A small table as static HTML: a caption, column headers, the first column as row headers.
+
+    For tables of a few dozen rows that people read, print and paste rather than sort: a grid
+    widget is drawn on a canvas, costs the browser far more on every rerun, and neither a screen
+    reader nor a word processor sees its cells. Numbers are right-aligned (`number_format` for
+    decimals, thousands separators for whole numbers), missing values are '–', true flags 'yes'.
+    `highlight` (a boolean per row) marks rows in bold, e.g. the chosen LA. All text is escaped.
+    """
+    marks = [False] * len(frame) if highlight is None else list(highlight)
+    numeric = [pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes]
+    right = ' class="num"'
+    head = "".join(
+        f'<th scope="col"{right if is_number and position else ""}>{escape(str(column))}</th>'
+        for position, (column, is_number) in enumerate(zip(frame.columns, numeric))
+    )
+    rows = []
+    for values, marked in zip(frame.itertuples(index=False), marks):
+        cells = []
+        for position, value in enumerate(values):
+            tag = "th" if position == 0 else "td"
+            scope = ' scope="row"' if position == 0 else ""
+            kind = right if numeric[position] and position else ""
+            cells.append(f"<{tag}{scope}{kind}>{escape(_cell_text(value, number_format))}</{tag}>")
+        mark = ' class="own"' if marked else ""
+        rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
+    st.html(  # styled by FIGURES_CSS, sent once per run by page_styles
+        f'<div class="gld-table-wrap"><table class="gld-table"><caption>{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 

@@ -21,6 +21,7 @@ from views.common import (
     data_table,
     export_buttons,
     figures_table,
+    frame_table,
     set_query_param,
     show_chart,
     url_to_widget,
@@ -66,6 +67,54 @@ def rank_parts(row, group: str) -> tuple[str, str]:
         flag = " — low reliability: tiny cohort, treat the rank with caution"
     band = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}[int(quartile)]
     return f"{int(rank)} of {of}", f"{band}{flag}"
+
+
+PEER_COLUMNS = {
+    "name": "LA",
+    "role": "Role",
+    "gld_all": "GLD all %",
+    "gld_fsm": "GLD FSM %",
+    "fsm_gap": "FSM gap (pts)",
+    "target_all": "Target all %",
+    "to_gain_all": "To gain (all)",
+    "target_fsm": "Target FSM %",
+    "to_gain_fsm": "To gain (FSM)",
+    "basis_all": "Target basis (all)",
+    "basis_fsm": "Target basis (FSM)",
+    "change_all": "Change since {since}",
+    "rank_all": "Rank all (of 153)",
+    "rank_fsm": "Rank FSM",
+    "tiny": "Tiny cohort",
+    "fsm_low_reliability": "FSM low reliability",
+}
+
+
+def peer_table(rows, since_label: str):
+    """The LA and its peers with readable column names: what the table shows and the CSV holds."""
+    names = {column: label.format(since=since_label) for column, label in PEER_COLUMNS.items()}
+    return rows[list(PEER_COLUMNS)].rename(columns=names)
+
+
+def display_table(table):
+    """The peer table as shown: the two basis columns and two flags each folded into one column."""
+
+    def short(basis) -> str:
+        return "none" if not isinstance(basis, str) or basis == "not derivable" else basis.split(":")[0]
+
+    shown = table.drop(columns=["Target basis (all)", "Target basis (FSM)", "Tiny cohort", "FSM low reliability"])
+    shown.insert(
+        shown.columns.get_loc("To gain (FSM)") + 1,
+        "Target basis",
+        [
+            short(a) if short(a) == short(f) else f"all {short(a)}, FSM {short(f)}"
+            for a, f in zip(table["Target basis (all)"], table["Target basis (FSM)"])
+        ],
+    )
+    shown["Caveat"] = [
+        "; ".join(text for flag, text in ((tiny, "tiny cohort"), (fsm_low, "FSM: low reliability")) if flag)
+        for tiny, fsm_low in zip(table["Tiny cohort"], table["FSM low reliability"])
+    ]
+    return shown
 
 
 def render() -> None:
@@ -151,42 +200,13 @@ def render() -> None:
         "Gap = non-FSM GLD − FSM GLD (points). To gain = the LA's own 2028 target − its latest GLD; "
         "targets are derived (2023/24 + 9.0 pp) unless published."
     )
-    table = rows[
-        [
-            "name",
-            "role",
-            "gld_all",
-            "gld_fsm",
-            "fsm_gap",
-            "target_all",
-            "to_gain_all",
-            "target_fsm",
-            "to_gain_fsm",
-            "change_all",
-            "rank_all",
-            "rank_fsm",
-            "tiny",
-            "fsm_low_reliability",
-        ]
-    ].rename(
-        columns={
-            "name": "LA",
-            "role": "Role",
-            "gld_all": "GLD all %",
-            "gld_fsm": "GLD FSM %",
-            "fsm_gap": "FSM gap (pts)",
-            "target_all": "Target all %",
-            "to_gain_all": "To gain (all)",
-            "target_fsm": "Target FSM %",
-            "to_gain_fsm": "To gain (FSM)",
-            "change_all": f"Change since {academic_year(since)}",
-            "rank_all": "Rank all (of 153)",
-            "rank_fsm": "Rank FSM",
-            "tiny": "Tiny cohort",
-            "fsm_low_reliability": "FSM low reliability",
-        }
+    table = peer_table(rows, academic_year(since))
+    frame_table(
+        display_table(table),
+        f"{name} and its peers, {academic_year(year)}: GLD (%), FSM gap (points), each LA's own 2028 "
+        "targets (%) and the points still to gain. – no value.",
+        highlight=table["Role"] == "Selected LA",
     )
-    st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         "Download CSV",
         data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
@@ -211,7 +231,7 @@ def render() -> None:
             f"worth a conversation. The highest is {better.iloc[0]['name']}, {better.iloc[0]['ahead_by']:.1f} "
             "points ahead."
         )
-        st.dataframe(
+        frame_table(
             better.drop(columns=["area_code"]).rename(
                 columns={
                     "name": "LA",
@@ -224,8 +244,8 @@ def render() -> None:
                     "tiny": "Tiny cohort",
                 }
             ),
-            hide_index=True,
-            width="stretch",
+            f"LAs with a higher FSM GLD than {name}, {academic_year(year)}, furthest ahead first. "
+            "Low reliability: fewer than 30 FSM-eligible children or suppressed.",
         )
 
     copy_link()
