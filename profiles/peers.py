@@ -131,6 +131,7 @@ def peer_codes(code: str, peer_set: str, custom: list[str]) -> tuple[list[str], 
     return codes, f"A custom set of {len(codes)} LAs chosen by you (kept in the link)."
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
 def comparison(code: str, peers: list[str], year: int, since: int) -> tuple[pd.DataFrame, dict]:
     """The LA and its peers (one row each) plus the simple peer means (excluding missing values)."""
     table = la_latest(year, since).set_index("area_code")
@@ -200,6 +201,7 @@ def trend(codes: tuple[str, ...], group: str, since: int) -> pd.DataFrame:
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=512)
 def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int, similar_fsm: bool = False) -> pd.DataFrame:
     """Peers whose FSM GLD is higher than the LA's, by how much (optionally: any LA with similar FSM rate)."""
     table = la_latest(year, since).set_index("area_code")

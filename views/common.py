@@ -222,14 +222,21 @@ def show_chart(item: Export, width: str = "stretch") -> None:
     st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.screen_alt)
 
 
+def section(heading: str, text: str = "", level: int = 3) -> None:
+    """A heading and the sentence under it, as one element (`level` 2 = header, 3 = subheader).
+
+    The page reads and looks the same as a heading element followed by a text element; one element
+    instead of two is less for the browser to redraw on every LA switch.
+    """
+    st.markdown(f"{'#' * level} {heading}" + (f"\n\n{text}" if text else ""))
+
+
 def chart_block(heading: str, item: Export, summarise: bool = True) -> None:
     """A chart as every page shows it: heading, one-sentence summary, chart, its table and exports.
 
     `summarise=False` leaves out the summary when the page has just shown the same text.
     """
-    st.subheader(heading)
-    if summarise:
-        st.markdown(item.alt_text)
+    section(heading, item.alt_text if summarise else "")
     show_chart(item)
     data_table(item)
     export_buttons(item, item.name)

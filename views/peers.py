@@ -22,6 +22,7 @@ from views.common import (
     export_buttons,
     figures_table,
     frame_table,
+    section,
     set_query_param,
     show_chart,
     url_to_widget,
@@ -150,8 +151,7 @@ def render() -> None:
 
     peers, description = peer_codes(code, peer_set, custom)
     name = area_name(code)
-    st.header(name)
-    st.markdown(description)
+    section(name, description, level=2)
     if not peers:
         st.info("There are no peers to show for this set: choose another set or add LAs to a custom set.")
         return
@@ -168,8 +168,7 @@ def render() -> None:
     )
 
     summary = peer_summary(name, own, means, academic_year(year))
-    st.subheader("Latest GLD beside the peers")
-    st.markdown(summary)
+    section("Latest GLD beside the peers", summary)
     dot_export = peer_exports_for(code, peer_set, tuple(custom))[0]
     show_chart(dot_export, width="content")
     data_table(dot_export)
@@ -196,15 +195,12 @@ def render() -> None:
     export_buttons(trend_export, "peer_trend")
 
     st.subheader("FSM gap and distance to each LA's own 2028 target")
-    st.caption(
-        "Gap = non-FSM GLD − FSM GLD (points). To gain = the LA's own 2028 target − its latest GLD; "
-        "targets are derived (2023/24 + 9.0 pp) unless published."
-    )
     table = peer_table(rows, academic_year(since))
     frame_table(
         display_table(table),
-        f"{name} and its peers, {academic_year(year)}: GLD (%), FSM gap (points), each LA's own 2028 "
-        "targets (%) and the points still to gain. – no value.",
+        f"{name} and its peers, {academic_year(year)}. FSM gap = non-FSM GLD − FSM GLD (points). "
+        "To gain = the LA's own 2028 target − its latest GLD (points); targets are derived (2023/24 + 9.0 pp) "
+        "unless published. – no value.",
         highlight=table["Role"] == "Selected LA",
     )
     st.download_button(

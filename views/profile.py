@@ -7,7 +7,7 @@ import streamlit as st
 from profiles.pack import plan_pack_for, profile_exports_for
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
-from views.common import chart_block, copy_link, figures_table, lazy_expander
+from views.common import chart_block, copy_link, figures_table, lazy_expander, section
 from views.state import current_la
 
 
@@ -79,9 +79,8 @@ def render() -> None:
         return
     custom = custom_target_inputs(code)
     profile = build_profile(code, custom)
-    st.header(profile.name)
     summary = summary_sentence(profile)
-    st.markdown(summary)
+    section(profile.name, summary, level=2)
     for note in profile.notes:
         st.warning(note, icon="⚠️")
     headline(profile)
@@ -102,11 +101,11 @@ def render() -> None:
         )
         every_value.dataframe(table_view(profile), hide_index=True, width="stretch")
 
-    st.subheader("Plan pack")
-    st.markdown(
+    section(
+        "Plan pack",
         f"One zip for {profile.name}: every chart of the profile, peers and wards pages as PNG "
         "(slide resolution, with title, source and caveats), the data behind each as CSV, and summary.md "
-        "with the summary above and an alt-text sentence for each chart."
+        "with the summary above and an alt-text sentence for each chart.",
     )
     st.download_button(
         "Download plan pack (zip)",
