@@ -31,7 +31,7 @@ def _year_axis(title: str = "Academic year") -> alt.Axis:
 
 
 def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
-    """Apply the house look: big readable type, no chart border.
+    """Apply the house look: big readable type, no chart border, no per-mark ARIA descriptions.
 
     `fit` stretches a single chart to the container's width; faceted charts cannot fit and keep
     their own fixed widths.
@@ -57,6 +57,11 @@ def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
         )
         .configure_title(fontSize=20, font=FONT, anchor="start", subtitleFontSize=14, subtitleFont=FONT)
         .configure_view(stroke=None)
+        # No screen-reader description per point, line and label: a chart of 11 LAs over 4 years
+        # would read out 40-odd "year: …; pct: …" strings. The chart's alt text (a sentence of its
+        # message) and its "Table of the plotted data" say it better; axes, legend and title keep
+        # theirs. It also spares the browser building those strings on every redraw.
+        .configure_mark(aria=False)
     )
 
 
