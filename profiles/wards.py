@@ -95,6 +95,18 @@ def parse_ward_codes(text: str | None, known: set[str]) -> tuple[list[str], int]
     return codes, len(items) - len(codes)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...]) -> tuple[pdk.Deck, Legend]:
+    """`ward_map` of an LA's wards with `shown_codes` not faded, built once and shared.
+
+    Building the deck and its JSON is most of the wards page's server time. A cached deck is never
+    changed (its JSON is made once, see `maps.CompactDeck`), so sessions can share it; the 153 LAs'
+    unfiltered maps come to about 4 MB of JSON.
+    """
+    wards = ward_table(area_code)
+    return ward_map(area_code, measure, wards[wards["ward_code"].isin(shown_codes)], wards)
+
+
 def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame) -> tuple[pdk.Deck, Legend]:
     """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined."""
     spec = WARD_MEASURES[measure]

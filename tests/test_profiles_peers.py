@@ -85,6 +85,21 @@ def test_kent_ward_map_payload_under_300_kb():
     assert payload_bytes(deck) < 300_000
 
 
+def test_cached_ward_map_is_shared_and_fades_the_wards_filtered_out():
+    import json
+
+    from profiles.wards import ward_map_for, ward_table
+
+    wards = ward_table("E08000018")
+    shown = tuple(wards["ward_code"][:3])
+    deck, _ = ward_map_for("E08000018", "idaci_decile", shown)
+    assert ward_map_for("E08000018", "idaci_decile", shown)[0] is deck  # one deck, one JSON, shared
+    rows = json.loads(deck.to_json())["layers"][0]["data"]
+    assert len(rows) == len(wards)
+    faded = {row["ward_code"] for row in rows if row["fill"][3] == 0}
+    assert faded == set(wards["ward_code"]) - set(shown)
+
+
 def test_ward_filters_on_a_tiny_fixture():
     from profiles.wards import WardFilters, apply_filters, parse_decile_range, parse_ward_codes
 

@@ -21,7 +21,7 @@ from profiles.wards import (
     parse_decile_range,
     parse_ward_codes,
     summary,
-    ward_map,
+    ward_map_for,
     ward_table,
 )
 from views.common import copy_link, figures_table, png_button, set_query_param, url_to_widget, widget_to_url
@@ -226,7 +226,7 @@ def render() -> None:
     st.markdown(text)
     left, right = st.columns([3, 1])
     with left:
-        deck, legend = ward_map(code, measure, shown, wards)
+        deck, legend = ward_map_for(code, measure, tuple(shown["ward_code"]))
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
         png_button(
