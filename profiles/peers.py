@@ -236,6 +236,54 @@ def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int, sim
     ]
 
 
+PEER_COLUMNS = {
+    "name": "LA",
+    "role": "Role",
+    "gld_all": "GLD all %",
+    "gld_fsm": "GLD FSM %",
+    "fsm_gap": "FSM gap (pts)",
+    "target_all": "Target all %",
+    "to_gain_all": "To gain (all)",
+    "target_fsm": "Target FSM %",
+    "to_gain_fsm": "To gain (FSM)",
+    "basis_all": "Target basis (all)",
+    "basis_fsm": "Target basis (FSM)",
+    "change_all": "Change since {since}",
+    "rank_all": "Rank all (of 153)",
+    "rank_fsm": "Rank FSM",
+    "tiny": "Tiny cohort",
+    "fsm_low_reliability": "FSM low reliability",
+}
+
+
+def peer_table(rows: pd.DataFrame, since_label: str) -> pd.DataFrame:
+    """The LA and its peers with readable column names: what the table shows and the CSV holds."""
+    names = {column: label.format(since=since_label) for column, label in PEER_COLUMNS.items()}
+    return rows[list(PEER_COLUMNS)].rename(columns=names)
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The peer table as shown: the two basis columns and two flags each folded into one column."""
+
+    def short(basis) -> str:
+        return "none" if not isinstance(basis, str) or basis == "not derivable" else basis.split(":")[0]
+
+    shown = table.drop(columns=["Target basis (all)", "Target basis (FSM)", "Tiny cohort", "FSM low reliability"])
+    shown.insert(
+        shown.columns.get_loc("To gain (FSM)") + 1,
+        "Target basis",
+        [
+            short(a) if short(a) == short(f) else f"all {short(a)}, FSM {short(f)}"
+            for a, f in zip(table["Target basis (all)"], table["Target basis (FSM)"])
+        ],
+    )
+    shown["Caveat"] = [
+        "; ".join(text for flag, text in ((tiny, "tiny cohort"), (fsm_low, "FSM: low reliability")) if flag)
+        for tiny, fsm_low in zip(table["Tiny cohort"], table["FSM low reliability"])
+    ]
+    return shown
+
+
 def latest_and_since() -> tuple[int, int]:
     """The latest data year and the first new-framework year."""
     return queries.latest_year(), queries.first_new_framework_year()

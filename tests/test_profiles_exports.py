@@ -74,14 +74,15 @@ def test_plan_pack_for_rotherham():
 
 def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
     import profiles.pack as pack
-    from profiles.warm import warm_all
-
     from profiles.peers import peer_codes
+    from profiles.warm import warm_all
 
     built, trends = [], []
     real, real_trend = pack.profile_exports, pack.peer_trend_chart
     monkeypatch.setattr(pack, "profile_exports", lambda profile: built.append(profile.code) or real(profile))
-    monkeypatch.setattr(pack, "peer_trend_chart", lambda data, name, *a: trends.append(name) or real_trend(data, name, *a))
+    monkeypatch.setattr(
+        pack, "peer_trend_chart", lambda data, name, *a: trends.append(name) or real_trend(data, name, *a)
+    )
     pack._profile_exports_cached.clear()
     pack.peer_trend_export.clear()
     assert warm_all(["E08000018", "E08000038"], pause=0) == 2

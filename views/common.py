@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 import streamlit as st
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
 from profiles.exports import Export, export_csv, export_png
@@ -127,20 +128,19 @@ def frame_table(
     `highlight` (a boolean per row) marks rows in bold, e.g. the chosen LA. All text is escaped.
     """
     marks = [False] * len(frame) if highlight is None else list(highlight)
-    numeric = [pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes]
-    right = ' class="num"'
-    head = "".join(
-        f'<th scope="col"{right if is_number and position else ""}>{escape(str(column))}</th>'
-        for position, (column, is_number) in enumerate(zip(frame.columns, numeric))
-    )
+    # right-aligned: numeric columns other than the first (the row headers)
+    align = [
+        ' class="num"' if position and is_numeric_dtype(dtype) and not is_bool_dtype(dtype) else ""
+        for position, dtype in enumerate(frame.dtypes)
+    ]
+    head = "".join(f'<th scope="col"{kind}>{escape(str(column))}</th>' for column, kind in zip(frame.columns, align))
     rows = []
     for values, marked in zip(frame.itertuples(index=False), marks):
         cells = []
         for position, value in enumerate(values):
             tag = "th" if position == 0 else "td"
             scope = ' scope="row"' if position == 0 else ""
-            kind = right if numeric[position] and position else ""
-            cells.append(f"<{tag}{scope}{kind}>{escape(_cell_text(value, number_format))}</{tag}>")
+            cells.append(f"<{tag}{scope}{align[position]}>{escape(_cell_text(value, number_format))}</{tag}>")
         mark = ' class="own"' if marked else ""
         rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
     st.html(  # styled by FIGURES_CSS, sent once per run by page_styles

@@ -9,11 +9,13 @@ from profiles.pack import peer_exports_for, peer_trend_export
 from profiles.peers import (
     PEER_SETS,
     comparison,
+    display_table,
     doing_better_for_fsm,
     latest_and_since,
     parse_custom,
     peer_codes,
     peer_summary,
+    peer_table,
 )
 from profiles.targets import academic_year
 from views.common import (
@@ -68,54 +70,6 @@ def rank_parts(row, group: str) -> tuple[str, str]:
         flag = " — low reliability: tiny cohort, treat the rank with caution"
     band = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}[int(quartile)]
     return f"{int(rank)} of {of}", f"{band}{flag}"
-
-
-PEER_COLUMNS = {
-    "name": "LA",
-    "role": "Role",
-    "gld_all": "GLD all %",
-    "gld_fsm": "GLD FSM %",
-    "fsm_gap": "FSM gap (pts)",
-    "target_all": "Target all %",
-    "to_gain_all": "To gain (all)",
-    "target_fsm": "Target FSM %",
-    "to_gain_fsm": "To gain (FSM)",
-    "basis_all": "Target basis (all)",
-    "basis_fsm": "Target basis (FSM)",
-    "change_all": "Change since {since}",
-    "rank_all": "Rank all (of 153)",
-    "rank_fsm": "Rank FSM",
-    "tiny": "Tiny cohort",
-    "fsm_low_reliability": "FSM low reliability",
-}
-
-
-def peer_table(rows, since_label: str):
-    """The LA and its peers with readable column names: what the table shows and the CSV holds."""
-    names = {column: label.format(since=since_label) for column, label in PEER_COLUMNS.items()}
-    return rows[list(PEER_COLUMNS)].rename(columns=names)
-
-
-def display_table(table):
-    """The peer table as shown: the two basis columns and two flags each folded into one column."""
-
-    def short(basis) -> str:
-        return "none" if not isinstance(basis, str) or basis == "not derivable" else basis.split(":")[0]
-
-    shown = table.drop(columns=["Target basis (all)", "Target basis (FSM)", "Tiny cohort", "FSM low reliability"])
-    shown.insert(
-        shown.columns.get_loc("To gain (FSM)") + 1,
-        "Target basis",
-        [
-            short(a) if short(a) == short(f) else f"all {short(a)}, FSM {short(f)}"
-            for a, f in zip(table["Target basis (all)"], table["Target basis (FSM)"])
-        ],
-    )
-    shown["Caveat"] = [
-        "; ".join(text for flag, text in ((tiny, "tiny cohort"), (fsm_low, "FSM: low reliability")) if flag)
-        for tiny, fsm_low in zip(table["Tiny cohort"], table["FSM low reliability"])
-    ]
-    return shown
 
 
 def render() -> None:
