@@ -71,7 +71,8 @@ FIGURES_CSS = """
   vertical-align: top; }
 .gld-table thead th { font-weight: 600; color: #374151; border-bottom: 2px solid #9ca3af; vertical-align: bottom; }
 .gld-table tbody th { font-weight: 600; }
-.gld-table .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gld-table .num { text-align: right; font-variant-numeric: tabular-nums; }
+.gld-table td.num { white-space: nowrap; }  /* headers may wrap; figures never do */
 .gld-table tr.own { background: #eff6ff; }
 .gld-table tr.own th, .gld-table tr.own td { font-weight: 700; }
 </style>
