@@ -18,6 +18,8 @@ Measures
   from the script-run log that `bench/serve.py` writes; CPU seconds used by the server, Chromium,
   the driver and the rest of the machine during that part; switches to an LA nobody had asked
   for yet (the server's chart cache is cold) apart from the rest;
+- the control: the same 30 browser sessions on the floor page instead of /profile, which shows
+  what 30 Chromium tabs cost this machine whatever page they show;
 - the same 30 people as protocol-only clients (`bench/protocol.py`: Streamlit's websocket
   protocol, nothing rendered), which time the server alone: on a 2-core machine 30 Chromium tabs
   take most of the CPU, so the browser figure is mostly the test machine's browsers;
@@ -27,8 +29,8 @@ Measures
 Every page and the 30 sessions run on one server (`python -m bench.serve`: `streamlit run` with
 a log of each script run, the app unchanged). The table ends with the targets of issue 8 and
 whether each is met. `--only sessions` runs only the sessions part; `--sessions N`,
-`--switches N` and `--think MIN-MAX` change it; `--clients browser|protocol|both` (default both)
-chooses the clients. `--profile-server` profiles every script run with cProfile and prints the
+`--switches N` and `--think MIN-MAX` change it; `--clients` chooses the clients (any of browser,
+floor, protocol; default all three). `--profile-server` profiles every script run with cProfile and prints the
 heaviest functions (profiling slows the server: its timings are not comparable).
 """
 
@@ -51,6 +53,7 @@ from bench.stats import percentile, stats
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 PAGES = ["profile", "peers", "wards", "overview"]
+CLIENTS = {"browser": "sessions", "floor": "sessions_floor", "protocol": "sessions_protocol"}  # -> results key
 SWITCH_LAS = [
     "Birmingham",
     "Rotherham",
@@ -272,7 +275,7 @@ def measure_many(server_pid, sampler, base, run_log, clients, sessions, switches
         sampler.phase(f"after sessions {clients}")
         return time.time()
 
-    seed = 8 if clients == "browser" else 9  # other LAs, so the second part does not find them cached
+    seed = {"browser": 8, "floor": 10}.get(clients, 9)  # other LAs, so a later part does not find them cached
     result = measure_sessions(base, sessions, switches, run_log, on_start, on_end, clients, seed, think)
     result["cpu_s"] = cpu_used(snapshots["before"], snapshots["after"])
     return result
@@ -283,7 +286,7 @@ def measure_pages(
     sessions: int = 30,
     switches: int = 10,
     profile_server: bool = False,
-    clients: str = "both",
+    clients: tuple[str, ...] = ("browser", "floor", "protocol"),
     think: tuple[float, float] = (1.0, 3.0),
 ) -> dict:
     from bench.procstat import RssSampler
@@ -310,8 +313,8 @@ def measure_pages(
             sampler.phase("single session")
             results.update(measure_single(base, wanted, run_log))
         if "sessions" in wanted:
-            for kind in ("browser", "protocol") if clients == "both" else (clients,):
-                key = "sessions" if kind == "browser" else "sessions_protocol"
+            for kind in clients:
+                key = CLIENTS[kind]
                 results[key] = measure_many(server.pid, sampler, base, run_log, kind, sessions, switches, think)
                 time.sleep(5)  # what the server keeps once everyone has closed the tab
         results["memory"] = {
@@ -320,6 +323,7 @@ def measure_pages(
             "server_peak_rss_single_session_mb": sampler.peak_mb("single session"),
             "server_peak_rss_browser_sessions_mb": sampler.peak_mb("sessions browser"),
             "server_rss_after_browser_sessions_mb": sampler.last_mb("after sessions browser"),
+            "server_peak_rss_floor_sessions_mb": sampler.peak_mb("sessions floor"),
             "server_peak_rss_protocol_sessions_mb": sampler.peak_mb("sessions protocol"),
             "server_rss_after_protocol_sessions_mb": sampler.last_mb("after sessions protocol"),
             "samples": len(sampler.samples),
@@ -352,10 +356,12 @@ def target_rows(results: dict) -> list[dict]:
         add(f"{key}: p50 ratio to floor", results.get(key, {}).get("ratio_p50_to_floor"), 2, "")
     # a change of mapped measure is not an LA switch: its target is issue 5's, p95 within a second
     add("overview measure change: p95 (s)", results.get("overview_measure_change", {}).get("p95_s"), 1, " s")
-    for key, kind in (("sessions", "browser"), ("sessions_protocol", "protocol")):
+    # the floor sessions are a control, not a target: the same tabs on the minimal page show what
+    # this machine's browsers cost whatever the page
+    for kind, key in CLIENTS.items():
         sessions = results.get(key)
         if sessions:
-            label = f"{sessions['sessions']} {kind} sessions"
+            label = f"{sessions['sessions']} {kind} sessions" + (" (control)" if kind == "floor" else "")
             add(f"{label}: p95 per switch (s)", sessions["switch"].get("p95_s"), 2, " s")
             add(f"{label}: errors", sessions["errors"], 0, "")
     add("server peak RSS (MB)", results.get("memory", {}).get("server_peak_rss_mb"), 600, " MB")
@@ -379,7 +385,7 @@ def report(results: dict) -> None:
     print(f"{'measure':<60}{'value':>10}")
     for name, value in flatten(results):
         print(f"{name:<60}{value!s:>10}")
-    for key in ("sessions", "sessions_protocol"):
+    for key in CLIENTS.values():
         for kinds in ("error_kinds", "console_error_kinds", "http_error_kinds"):
             for kind, count in results.get(key, {}).get(kinds, {}).items():
                 print(f"  {key} {kinds[:-6].replace('_', ' ')} x{count}: {kind}")
@@ -417,9 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--clients",
-        choices=["browser", "protocol", "both"],
-        default="both",
-        help="sessions in Chromium, as protocol-only websocket clients (the server alone), or both (default)",
+        nargs="+",
+        choices=list(CLIENTS),
+        default=list(CLIENTS),
+        help="the sessions part's clients: Chromium tabs on /profile (browser), the same tabs on /floor "
+        "(floor: the control), protocol-only websocket clients (protocol: the server alone); default all three",
     )
     parser.add_argument(
         "--profile-server", action="store_true", help="cProfile every script run and print the heaviest functions"

@@ -9,17 +9,19 @@ their own LA's profile, then each looks at other LAs. Each session:
   repeatable; `--think MIN-MAX` changes it), then chooses the next LA in the shared picker. The LAs are distinct random picks
   from all 153 (seeded), so the caches are about as cold as on the day.
 
-Two kinds of client (`--clients`):
+Three kinds of client (`--clients`):
 
 - `browser`: every session is its own browser context (own cookies and Streamlit session) in one
   Chromium, all driven from one asyncio loop with Playwright's async API. A switch opens the
-  picker, types the LA's ONS code and clicks the option; it is done when the profile's trajectory
-  chart is drawn with the new LA's name in its title and Streamlit's "running" status widget has
-  gone (the single-session bench's "done"). Times are on the browser's clock (`Date.now()` at the
+  picker, types the LA's ONS code and clicks the option; it is done when the heading names the new LA,
+  the text of every chart has changed (they are redrawn in place) and Streamlit's "running" status
+  widget has gone (the single-session bench's "done"). Times are on the browser's clock (`Date.now()` at the
   pointerdown on the option to the MutationObserver callback that sees the page done), so the
   Python driver's own lag under load (30 tabs share one Playwright connection) is not counted;
   the driver's view is kept beside it. On this 2-core machine the 30 tabs' rendering competes
   with the server for the CPU: the result is the CPU seconds each used.
+- `floor`: the same browser tabs doing the same on the minimal page (`/floor`: the picker and one
+  line of text), the control: what 30 tabs cost this machine whatever the page;
 - `protocol` (`bench/protocol.py`): the same people as websocket clients speaking Streamlit's
   protocol, nothing rendered: the server's time alone, as a browser on its own laptop would get it.
 
@@ -76,7 +78,7 @@ CHART_TEXTS = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] 
 # (see CHART_TEXTS) and Streamlit is idle, or an exception block is left on an idle page, or after
 # `timeout` ms.
 ARM_JS = """
-([name, timeout]) => {
+([name, timeout, floor]) => {
   const b = window.__bench;
   b.pickAt = null;
   const armedMsgs = b.msgs;
@@ -97,7 +99,9 @@ ARM_JS = """
     };
     const check = () => {
       if (document.querySelector('[data-testid="stStatusWidget"]')) return;
-      const named = [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === name);
+      if (floor && [...document.querySelectorAll('p')].some(p => p.textContent === 'Chosen: ' + name))
+        return finish({ok: true});
+      const named = !floor && [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === name);
       const now = named ? charts() : [];
       if (now.length > 0 && now.every((text, i) => text !== before[i])) return finish({ok: true});
       if (document.querySelector('[data-testid="stException"]') && b.msgs > armedMsgs
@@ -155,7 +159,9 @@ class Outcome:
 
 
 class BrowserSession(Outcome):
-    """One person in a browser context of the shared Chromium."""
+    """One person in a browser context of the shared Chromium, on /profile (or /floor, the control)."""
+
+    path = "profile"
 
     async def open(self, browser) -> None:
         self.context = await browser.new_context(
@@ -184,8 +190,10 @@ class BrowserSession(Outcome):
 
     async def load(self, base: str, code: str, name: str) -> dict:
         started = time.time()
-        await self.page.goto(f"{base}/profile?la={code}", wait_until="domcontentloaded", timeout=HARD_LIMIT_S * 1000)
-        await self.page.evaluate(ARM_JS, [name, HARD_LIMIT_S * 1000])
+        await self.page.goto(
+            f"{base}/{self.path}?la={code}", wait_until="domcontentloaded", timeout=HARD_LIMIT_S * 1000
+        )
+        await self.page.evaluate(ARM_JS, [name, HARD_LIMIT_S * 1000, self.path == "floor"])
         result = await self.wait_done(name, started)
         result["total_s"] = result["doneAt"] / 1000 - started
         return result
@@ -196,7 +204,7 @@ class BrowserSession(Outcome):
         await self.page.keyboard.type(code)
         option = self.page.get_by_role("option").filter(has_text=code).first
         await option.wait_for(timeout=timeout)
-        await self.page.evaluate(ARM_JS, [name, HARD_LIMIT_S * 1000])
+        await self.page.evaluate(ARM_JS, [name, HARD_LIMIT_S * 1000, self.path == "floor"])
         started = time.time()
         await option.click(timeout=timeout)
         result = await self.wait_done(name, started)
@@ -248,13 +256,17 @@ class BrowserSession(Outcome):
                     pass
 
 
-async def run_browser(base: str, plans: list[list[tuple[str, str]]], seed: int, think, on_start, on_end) -> dict:
+async def run_browser(
+    base: str, plans: list[list[tuple[str, str]]], seed: int, think, on_start, on_end, path: str = "profile"
+) -> dict:
     from playwright.async_api import async_playwright
 
     from bench.procstat import browser_pss_mb
     from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path
 
     people = [BrowserSession(index, plan, seed, think) for index, plan in enumerate(plans)]
+    for person in people:
+        person.path = path
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         for person in people:
@@ -384,10 +396,14 @@ def measure_sessions(
     seed: int = 8,
     think: tuple[float, float] = THINK_S,
 ) -> dict:
-    """Run the sessions with browser or protocol clients and summarise them."""
+    """Run the sessions with browser tabs on /profile, tabs on /floor, or protocol clients, and summarise them."""
     from bench.protocol import run_protocol
 
-    runner = run_browser if clients == "browser" else run_protocol
-    outcome = asyncio.run(runner(base, plans(sessions, switches, seed), seed, think, on_start, on_end))
+    people = plans(sessions, switches, seed)
+    if clients == "protocol":
+        outcome = asyncio.run(run_protocol(base, people, seed, think, on_start, on_end))
+    else:
+        path = "floor" if clients == "floor" else "profile"
+        outcome = asyncio.run(run_browser(base, people, seed, think, on_start, on_end, path))
     runs = read_runs(run_log, since=outcome["began"] - 1, until=outcome["ended"] + 1)
     return {"clients": clients} | summarise(outcome, runs, sessions, switches, think)
