@@ -55,7 +55,10 @@ class Export:
     def __post_init__(self) -> None:
         if not isinstance(self.spec, dict):
             self.spec = self.spec.to_dict()
-        shown = screen_spec(self.spec, self.screen_title) if self.screen_title else self.spec
+        if self.screen_title:
+            shown = screen_spec(self.spec, self.screen_title)
+        else:  # the page gives `alt` (screen_alt): a description too makes Streamlit log a warning each run
+            shown = {key: value for key, value in self.spec.items() if key != "description"}
         self.display_spec = arrow_datasets(shown)
 
     @property

@@ -86,11 +86,29 @@ def test_picker_changes_la_and_url():
     assert "Birmingham" in page_text(app)
 
 
-def test_custom_target_recomputes():
+def test_custom_target_recomputes_and_is_kept():
     app = run_page("views/profile.py", "E08000018")
+    assert not app.number_input  # the box is closed: its inputs are not drawn
+    app.session_state["custom_target_open"] = True
+    app.run()
     app.number_input(key="custom_target_all_E08000018").set_value(80.0).run()
     text = page_text(app)
     assert "80.0%" in text and "entered by you" in text
+    assert app.session_state["custom_target_open"] is True  # typing does not close the box
+    # another LA has its own (empty) inputs; back at Rotherham the typed target is still there
+    app.selectbox(key="la_picker").select("E08000025").run()
+    assert [n.value for n in app.number_input] == [0.0, 0.0]
+    assert "entered by you" not in page_text(app)
+    app.selectbox(key="la_picker").select("E08000018").run()
+    assert app.number_input(key="custom_target_all_E08000018").value == 80.0
+    # closing the box keeps the target in use; 0 clears it
+    app.session_state["custom_target_open"] = False
+    app.run()
+    assert not app.number_input and "entered by you" in page_text(app)
+    app.session_state["custom_target_open"] = True
+    app.run()
+    app.number_input(key="custom_target_all_E08000018").set_value(0.0).run()
+    assert "entered by you" not in page_text(app) and "73.3%" in page_text(app)
 
 
 def test_la_survives_page_switch():

@@ -15,17 +15,49 @@ def _fmt(value: float | None, suffix: str = "%") -> str:
     return "—" if value is None else f"{value:.1f}{suffix}"
 
 
+CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
+
+
+def keep_custom_target(code: str, group: str) -> None:
+    """Store a typed target where it outlives its input (inputs not drawn lose their state)."""
+    value = st.session_state.get(f"custom_target_{group}_{code}")
+    st.session_state.setdefault(CUSTOM_TARGETS, {}).setdefault(code, {})[group] = value if value else None
+
+
 def custom_target_inputs(code: str) -> dict[str, float | None]:
-    """Let the user type a confirmed target for this session (per LA)."""
-    with st.expander("Use your own confirmed 2028 target (this session only)"):
-        st.caption("Leave at 0 to use the stored target. Values are kept only while this browser tab is open.")
-        left, right = st.columns(2)
-        custom = {}
-        for column, group, label in ((left, "all", "All children (%)"), (right, "fsm", "FSM-eligible children (%)")):
-            value = column.number_input(
-                label, min_value=0.0, max_value=100.0, step=0.1, format="%.1f", key=f"custom_target_{group}_{code}"
-            )
-            custom[group] = value if value and value > 0 else None
+    """Let the user type a confirmed target for this session (per LA).
+
+    The inputs are drawn only while the box is open (a closed box's content would still be redrawn
+    on every LA switch); the values live in session state, so closing the box or visiting another
+    LA loses nothing.
+    """
+    stored = st.session_state.get(CUSTOM_TARGETS, {}).get(code, {})
+    custom = {group: stored.get(group) for group in ("all", "fsm")}
+    # A fixed label: a new label would be a new expander, drawn closed. The headline table's
+    # "Basis: entered by you" shows when a typed target is in use.
+    box = lazy_expander(
+        "Use your own confirmed 2028 target (this session only)", "custom_target_open", icon=":material/edit:"
+    )
+    if box is None:
+        return custom
+    box.caption(
+        "Leave at 0 to use the stored target. Values are kept while this browser tab is open, "
+        "for each LA you enter them for."
+    )
+    left, right = box.columns(2)
+    for column, group, label in ((left, "all", "All children (%)"), (right, "fsm", "FSM-eligible children (%)")):
+        value = column.number_input(
+            label,
+            min_value=0.0,
+            max_value=100.0,
+            value=custom[group] or 0.0,
+            step=0.1,
+            format="%.1f",
+            key=f"custom_target_{group}_{code}",
+            on_change=keep_custom_target,
+            args=(code, group),
+        )
+        custom[group] = value if value and value > 0 else None
     return custom
 
 
