@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from html import escape
 
 import altair as alt
 import geopandas as gpd
@@ -211,15 +212,19 @@ def choropleth(
     )
 
 
-def legend_html(legend: Legend, title: str) -> str:
-    """A small HTML legend (colour swatches with ranges) to show beside a map."""
+def legend_html(legend: Legend, title: str, note: str | None = None) -> str:
+    """A small HTML legend (colour swatches with ranges) to show beside a map, and a note below it."""
     items = "".join(
         f'<span style="display:inline-flex;align-items:center;margin-right:14px;font-size:15px">'
         f'<span style="width:22px;height:16px;background:{colour};border:1px solid #666;margin-right:6px;'
-        f'display:inline-block"></span>{label}</span>'
+        f'display:inline-block"></span>{escape(label)}</span>'
         for colour, label in legend.entries
     )
-    return f'<div role="img" aria-label="Legend: {title}"><strong>{title}</strong><br/>{items}</div>'
+    title = escape(title)
+    html = f'<div role="img" aria-label="Legend: {title}"><strong>{title}</strong><br/>{items}</div>'
+    if note:  # in the same element as the legend: one fewer for the browser to redraw
+        html += f'<p style="font-size:0.875rem;color:#5b5e6b;margin:0.4rem 0 0">{escape(note)}</p>'
+    return html
 
 
 def payload_bytes(deck: pdk.Deck) -> int:

@@ -114,14 +114,16 @@ def context_panel(code: str, name: str) -> None:
         figures_table(f"{name} as a whole", ["Measure", "Value"], rows, compact=True)
     else:
         st.markdown("**The LA as a whole**")
-    for row in context["deprivation"].itertuples():
-        st.markdown(
-            f"**{row.edition}**: IMD rank of average score {int(row.imd_rank_of_avg_score)} of "
-            f"{int(row.rank_of_avg_score_out_of)} (1 = most deprived); "
-            f"{row.imd_prop_lsoas_most_deprived_10pct * 100:.0f}% of neighbourhoods in England's most deprived 10%"
-            + (f"; IDACI rank {int(row.idaci_rank_of_avg_score)}" if pd.notna(row.idaci_rank_of_avg_score) else "")
-            + "."
-        )
+    lines = [
+        f"**{row.edition}**: IMD rank of average score {int(row.imd_rank_of_avg_score)} of "
+        f"{int(row.rank_of_avg_score_out_of)} (1 = most deprived); "
+        f"{row.imd_prop_lsoas_most_deprived_10pct * 100:.0f}% of neighbourhoods in England's most deprived 10%"
+        + (f"; IDACI rank {int(row.idaci_rank_of_avg_score)}" if pd.notna(row.idaci_rank_of_avg_score) else "")
+        + "."
+        for row in context["deprivation"].itertuples()
+    ]
+    if lines:
+        st.markdown("\n\n".join(lines))  # one element: fewer for the browser to redraw on an LA switch
 
 
 def district_layer(code: str, name: str) -> None:
@@ -195,28 +197,41 @@ def render() -> None:
     st.session_state.setdefault("ward_deciles", (1, 10))
     st.session_state.setdefault("ward_min_children", 0)
     labels = dict(zip(wards["ward_code"], wards["ward_name"]))
-    top = st.columns([2, 2, 1])
-    measure = top[0].selectbox(
-        "Colour the map by", list(WARD_MEASURES), format_func=lambda m: WARD_MEASURES[m].label, key="ward_measure"
+    # The five controls share one wrapping row (one block to redraw on an LA switch, not five columns).
+    controls = st.container(horizontal=True, gap="medium")
+    measure = controls.selectbox(
+        "Colour the map by",
+        list(WARD_MEASURES),
+        format_func=lambda m: WARD_MEASURES[m].label,
+        key="ward_measure",
+        width=380,
     )
-    decile_by = top[1].radio(
+    decile_by = controls.radio(
         "Filter by decile of",
         list(DECILE_FILTERS),
         format_func=DECILE_FILTERS.get,
         key="ward_decile_by",
         horizontal=True,
+        width="content",
     )
-    min_children = top[2].number_input(
-        "At least this many children", min_value=0, max_value=100_000, step=100, key="ward_min_children"
+    min_children = controls.number_input(
+        "At least this many children",
+        min_value=0,
+        max_value=100_000,
+        step=100,
+        key="ward_min_children",
+        width=220,
     )
-    row = st.columns([2, 3])
-    deciles = row[0].slider("Decile range (1 = most deprived 10% of wards in England)", 1, 10, key="ward_deciles")
-    chosen = row[1].multiselect(
+    deciles = controls.slider(
+        "Decile range (1 = most deprived 10% of wards in England)", 1, 10, key="ward_deciles", width=420
+    )
+    chosen = controls.multiselect(
         "Wards by name",
         list(wards["ward_code"]),
         format_func=lambda c: labels.get(c, c),
         key="ward_names",
         placeholder="All wards",
+        width="stretch",
     )
     filters = WardFilters(tuple(chosen), decile_by, tuple(deciles), int(min_children))
     write_url(code, filters, measure)
@@ -228,16 +243,16 @@ def render() -> None:
     with left:
         deck, legend = ward_map_for(code, measure, tuple(shown["ward_code"]))
         st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
-        st.markdown(legend_html(legend, WARD_MEASURES[measure].label), unsafe_allow_html=True)
+        note = (
+            "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
+            "No base map: boundaries ONS December 2023."
+        )
+        st.markdown(legend_html(legend, WARD_MEASURES[measure].label, note), unsafe_allow_html=True)
         png_button(
             lambda: ward_exports(code, measure, filters)[0],
             f"wards_map_{code}_{measure}.png",
             "ward_png",
             "Download map PNG",
-        )
-        st.caption(
-            "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
-            "No base map: boundaries ONS December 2023."
         )
     with right:
         context_panel(code, name)
