@@ -186,6 +186,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "gld",
+        "no percentage of a cohort of no children",
+        "SELECT area_code || ' ' || year || ' ' || pupil_group FROM gld WHERE children = 0",
+    ),
+    Rule(
+        "gld",
         "estimated counts only where none are published, and labelled",
         "SELECT area_code || ' ' || year FROM gld WHERE children IS NOT NULL AND counts_basis IS NULL",
     ),

@@ -283,6 +283,12 @@ def attach_counts(best: pd.DataFrame, cohorts: pd.DataFrame) -> pd.DataFrame:
     return merged.drop(columns="cohort_children")
 
 
+def drop_empty_cohorts(gld: pd.DataFrame) -> pd.DataFrame:
+    """Drop values for a published cohort of no children (LAIT gives 0% for them: Isles of Scilly
+    and City of London FSM in 2017/18–2018/19). A share of no children is undefined, not 0%."""
+    return gld[~(gld["children"] == 0)].reset_index(drop=True)
+
+
 def stage_population(population: pd.DataFrame, ctyua: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """ONS mid-2023 population aged 0–5 summed from districts to current upper-tier LAs and England.
 
@@ -462,6 +468,7 @@ def build_gld(
     )
     best = pick_best(candidates)
     best = attach_counts(best, stage_published_cohorts(readers.read_fsm_cohorts(raw_dir), resolver))
+    best = drop_empty_cohorts(best)
     current, former = split_former(best, areas)
     population = stage_population(readers.read_population(raw_dir), readers.read_ctyua_lookup(raw_dir), resolver)
     estimates = estimate_cohorts(current, population, primary_fsm, areas)

@@ -96,3 +96,19 @@ def test_build_refuses_missing_register(tmp_path):
     (tmp_path / "raw").mkdir()
     with pytest.raises(BuildError, match="source register is missing"):
         build(tmp_path)
+
+
+def test_a_cohort_of_no_children_has_no_percentage():
+    from etl.gld import drop_empty_cohorts
+
+    frame = pd.DataFrame(
+        {
+            "area_code": ["A", "A", "B"],
+            "year": [2018, 2019, 2018],
+            "pupil_group": ["fsm"] * 3,
+            "pct": [0.0, 50.0, 40.0],
+            "children": [0, 4, None],
+        }
+    )
+    kept = drop_empty_cohorts(frame)
+    assert list(zip(kept["area_code"], kept["year"], strict=True)) == [("A", 2019), ("B", 2018)]
