@@ -176,9 +176,11 @@ def trajectory_chart(
         .mark_point(shape="circle", size=260, filled=False, strokeWidth=2.5, color="#111827")
         .encode(x=x, y=y, tooltip=tooltip)
     )
-    subtitle = "Solid: actual · dashed thin: England · dotted: path needed to reach the target · ◆ 2028 target"
+    # Words, not ◆ and ○: the PNG renderer's fonts lack those glyphs and it then sets the whole
+    # subtitle in a serif fallback.
+    subtitle = "Solid: actual · dashed thin: England · dotted: path needed to reach the target · diamond: 2028 target"
     if not flagged.empty:
-        subtitle += " · ○ low reliability (under 30 children)"
+        subtitle += " · open ring: low reliability (under 30 children)"
     chart = alt.layer(
         band,
         band_text,
