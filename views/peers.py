@@ -128,11 +128,15 @@ def render() -> None:
     data_table(dot_export)
     export_buttons(dot_export, "peer_dots")
 
-    st.subheader(f"Trend since {academic_year(since)}")
     if st.query_params.get("pupils") in ("all", "fsm") and st.query_params.get("pupils") != st.session_state.get(
         "pupils_in_url"
     ):
         st.session_state["peer_trend_group"] = st.query_params.get("pupils")
+    # The heading and its sentence are one element above the radio (fewer elements to redraw on an
+    # LA switch), so the sentence is written from the radio's state before the radio is drawn.
+    chosen = st.session_state.setdefault("peer_trend_group", "all")
+    trend_export = peer_trend_export(code, tuple(peers), chosen, description)
+    section(f"Trend since {academic_year(since)}", trend_export.alt_text)
     group = st.radio(
         "Pupils",
         ["all", "fsm"],
@@ -142,8 +146,6 @@ def render() -> None:
     )
     set_query_param("pupils", group)
     st.session_state["pupils_in_url"] = group
-    trend_export = peer_trend_export(code, tuple(peers), group, description)
-    st.markdown(trend_export.alt_text)
     show_chart(trend_export)
     data_table(trend_export)
     export_buttons(trend_export, "peer_trend")
@@ -166,21 +168,21 @@ def render() -> None:
         on_click="ignore",
     )
 
-    st.subheader("Peers doing better for FSM children")
     url_to_widget("similar", "similar_fsm", {"1": True, "0": False})
-    similar = st.toggle(
-        "Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)", key="similar_fsm"
-    )
-    widget_to_url("similar", "1" if similar else None)
+    similar = bool(st.session_state.setdefault("similar_fsm", False))  # drawn below its heading and sentence
     better = doing_better_for_fsm(code, peers, year, since, similar_fsm=similar)
     if better.empty:
-        st.markdown(f"No LA in this comparison has a higher FSM GLD than {name} in {academic_year(year)}.")
+        sentence = f"No LA in this comparison has a higher FSM GLD than {name} in {academic_year(year)}."
     else:
-        st.markdown(
+        sentence = (
             f"{len(better)} LAs have a higher FSM GLD than {name} ({own['gld_fsm']:.1f}%) — "
             f"worth a conversation. The highest is {better.iloc[0]['name']}, {better.iloc[0]['ahead_by']:.1f} "
             "points ahead."
         )
+    section("Peers doing better for FSM children", sentence)
+    st.toggle("Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)", key="similar_fsm")
+    widget_to_url("similar", "1" if similar else None)
+    if not better.empty:
         frame_table(
             better.drop(columns=["area_code"]).rename(
                 columns={
