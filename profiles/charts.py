@@ -16,17 +16,20 @@ FONT = "Arial, Liberation Sans, DejaVu Sans, sans-serif"  # a list: the PNG rend
 
 HEIGHT = 440
 OLD_FRAMEWORK = (2013, 2019)
+TARGET_LABEL_ROOM = 1.6  # years of x axis right of 2027/28 for the target labels
+CLOSE_TARGETS_POINTS = 4  # targets closer than this: labels above and below their diamonds
 NO_ASSESSMENT = (2020, 2021)
 
 
-def _year_axis(title: str = "Academic year") -> alt.Axis:
-    # Show 2025 as 2024/25; ticks every year.
+def _year_axis(title: str = "Academic year", values: list[int] | None = None) -> alt.Axis:
+    # Show 2025 as 2024/25; ticks every year (or at `values` only).
     return alt.Axis(
         title=title,
         labelExpr="(datum.value - 1) + '/' + substring(toString(datum.value), 2, 4)",
         tickMinStep=1,
         labelAngle=-40,
         grid=False,
+        **({"values": values} if values else {}),
     )
 
 
@@ -65,6 +68,35 @@ def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
     )
 
 
+def _target_labels(targets: pd.DataFrame, x: alt.X, y: alt.Y, colour: alt.Color) -> alt.LayerChart:
+    """'2028 target' and the value, on two lines right of each diamond, where no line runs.
+
+    Each label is centred on its diamond; when the two targets are close, the higher label sits
+    above its diamond and the lower one below, so they cannot overlap. Always two layers (the
+    higher target, the lower), so the spec only changes between LAs when the placement does.
+    """
+    ranked = targets.sort_values("pct", ascending=False).assign(rank=range(len(targets)))
+    close = len(ranked) == 2 and ranked["pct"].iloc[0] - ranked["pct"].iloc[1] < CLOSE_TARGETS_POINTS
+    return alt.layer(
+        *(
+            alt.Chart(ranked)
+            .transform_filter(alt.datum.rank == rank)
+            .transform_calculate(label="'2028 target\\n' + format(datum.pct, '.1f') + '%'")
+            .mark_text(
+                align="left",
+                dx=14,
+                baseline=("bottom", "top")[rank] if close else "middle",
+                fontSize=14,
+                fontWeight="bold",
+                font=FONT,
+                lineBreak="\n",
+            )
+            .encode(x=x, y=y, color=colour, text=alt.Text("label:N"))
+            for rank in (0, 1)
+        )
+    )
+
+
 def trajectory_chart(
     data: pd.DataFrame, area_name: str, latest_year: int, title: str | None = None, description: str | None = None
 ) -> alt.Chart:
@@ -83,8 +115,10 @@ def trajectory_chart(
             (ENGLAND_FSM if is_fsm else ENGLAND_ALL) if is_england else (FSM_COLOUR if is_fsm else ALL_COLOUR)
         )
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=series_order, range=colours))
-    x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, TARGET_YEAR + 0.5], nice=False, zero=False)
-    x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
+    # Room right of 2027/28 for the target labels, clear of every line; no ticks there.
+    x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, TARGET_YEAR + TARGET_LABEL_ROOM], nice=False, zero=False)
+    x_axis = _year_axis(values=list(range(OLD_FRAMEWORK[0], TARGET_YEAR + 1)))
+    x = alt.X("year:Q", axis=x_axis, scale=x_scale)
     y = alt.Y("pct:Q", title="% reaching a good level of development", scale=alt.Scale(zero=False, nice=True))
     tooltip = [
         alt.Tooltip("area:N", title="Area"),
@@ -112,7 +146,7 @@ def trajectory_chart(
     band = (
         alt.Chart(bands)
         .mark_rect(color="#e5e7eb", opacity=0.8)
-        .encode(x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
+        .encode(x=alt.X("start:Q", scale=x_scale, axis=x_axis), x2="end:Q")
     )
     band_text = (
         alt.Chart(bands)
@@ -156,12 +190,7 @@ def trajectory_chart(
         .mark_point(shape="diamond", size=260, filled=True, opacity=1)
         .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
-    target_labels = (
-        alt.Chart(targets)
-        .mark_text(align="right", dx=-12, dy=-12, fontSize=14, fontWeight="bold", font=FONT)
-        .encode(x=x, y=y, color=colour, text=alt.Text("label:N"))
-        .transform_calculate(label="'2028 target ' + format(datum.pct, '.1f') + '%'")
-    )
+    target_labels = _target_labels(targets, x, y, colour)
     latest_labels = (
         alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)])
         .mark_text(align="left", dx=6, dy=16, fontSize=14, fontWeight="bold", font=FONT)

@@ -131,3 +131,21 @@ def test_on_screen_charts_differ_between_las_only_in_their_data(exports_for):
         assert one.screen_alt == other.screen_alt and "Rotherham" not in one.screen_alt
         assert one.spec["title"]["text"].startswith("Rotherham")  # the PNG's title names the LA
         vlc.vegalite_to_svg(screen_spec(one.spec, one.screen_title))  # and the page's spec compiles
+
+
+@pytest.mark.parametrize(("fsm_target", "baselines"), [(68.3, ["middle", "middle"]), (74.6, ["bottom", "top"])])
+def test_target_labels_sit_right_of_the_diamonds_and_apart(fsm_target, baselines):
+    from profiles.charts import _target_labels
+
+    targets = pd.DataFrame(
+        {"series": ["FSM-eligible children", "All children"], "year": [2028, 2028], "pct": [fsm_target, 78.2]}
+    )
+    spec = _target_labels(targets, alt.X("year:Q"), alt.Y("pct:Q"), alt.Color("series:N")).to_dict()
+    layers = spec["layer"]
+    (rows,) = spec["datasets"].values()
+    assert {row["pct"]: row["rank"] for row in rows} == {78.2: 0, fsm_target: 1}
+    assert [layer["mark"]["baseline"] for layer in layers] == baselines
+    assert all(layer["mark"]["align"] == "left" and layer["mark"]["dx"] > 0 for layer in layers)
+    # the higher target is the first layer; each label is "2028 target" over the value
+    assert [layer["transform"][0]["filter"] for layer in layers] == ["(datum.rank === 0)", "(datum.rank === 1)"]
+    assert "'2028 target\\n'" in layers[0]["transform"][1]["calculate"]
