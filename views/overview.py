@@ -35,13 +35,13 @@ def map_section(latest: int, since: int) -> None:
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=620)
-    st.markdown(legend_html(legend, MEASURES[measure].label(latest, since)), unsafe_allow_html=True)
-    png_button(
-        lambda: la_map_export(measure, latest, since), f"england_map_{measure}.png", "la_map_png", "Download map PNG"
-    )
-    st.caption(
+    note = (
         "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
         "grey = no value. Boundaries: ONS, December 2023."
+    )
+    st.markdown(legend_html(legend, MEASURES[measure].label(latest, since), note), unsafe_allow_html=True)
+    png_button(
+        lambda: la_map_export(measure, latest, since), f"england_map_{measure}.png", "la_map_png", "Download map PNG"
     )
 
 

@@ -12,14 +12,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 CHART = '[data-testid="stVegaLiteChart"]'
 
 
-def target_label(name: str) -> str:
-    """The label the trajectory chart puts on this LA's 2028 target (all children), from the database."""
+def target_label(name: str) -> re.Pattern:
+    """The label the trajectory chart puts on this LA's 2028 target (all children), from the database.
+
+    The label has two lines ("2028 target" over the value): two text runs with nothing between them.
+    """
     from profiles.areas import picker_options
     from profiles.profile import build_profile
 
     codes, labels = picker_options()
     code = next(code for code in codes if labels[code].split(" (")[0] == name)
-    return f"2028 target {build_profile(code).progress['all'].target:.1f}%"
+    return re.compile(r"2028 target\s*" + re.escape(f"{build_profile(code).progress['all'].target:.1f}%"))
 
 
 def wait_for_profile(page, name: str, timeout: int = 90_000) -> None:

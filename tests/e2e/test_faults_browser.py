@@ -194,7 +194,7 @@ def canvas_is_drawn(page) -> bool:
 
 OFFLINE_PAGES = [
     ("overview", "/", [MAP_CANVAS, f"{CHART} svg"], "Good level of development in England"),
-    ("profile", "/profile", [f"{CHART} svg"], "2028 target 73.3%"),  # Rotherham's published target
+    ("profile", "/profile", [f"{CHART} svg"], re.compile(r"2028 target\s*73\.3%")),  # Rotherham's published target
     ("peers", "/peers", [f"{CHART} svg"], "The LA beside statistical neighbours (May 2025)"),
     ("wards", "/wards", [MAP_CANVAS], None),
     ("about", "/about", ['[data-testid="stDataFrame"]'], None),
