@@ -191,10 +191,15 @@ def trajectory_chart(
         .encode(x=x, y=y, color=colour, tooltip=tooltip)
     )
     target_labels = _target_labels(targets, x, y, colour)
-    latest_labels = (
-        alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)])
-        .mark_text(align="left", dx=6, dy=16, fontSize=14, fontWeight="bold", font=FONT)
-        .encode(x=x, y=y, color=colour, text=alt.Text("pct:Q", format=".1f"))
+    latest = alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)]).encode(
+        x=x, y=y, text=alt.Text("pct:Q", format=".1f")
+    )
+    text = {"align": "left", "dx": 6, "dy": 16, "fontSize": 14, "fontWeight": "bold", "font": FONT}
+    # A white halo under each latest value keeps it legible where a line runs through it (when the
+    # LA's all and FSM values, or England's, are close).
+    latest_labels = alt.layer(
+        latest.mark_text(**text, stroke="white", strokeWidth=5, strokeJoin="round", fill="white"),
+        latest.mark_text(**text).encode(color=colour),
     )
 
     flagged = (
