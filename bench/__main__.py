@@ -9,8 +9,8 @@ Measures
 - the floor: the same picker switch on a minimal page of the same app on the same server
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
   of text), so each page's time can be read as a ratio to what Streamlit and the picker cost. Each
-  page is measured in turn with the floor, switch by switch, in two tabs, so both meet the same
-  machine; the ratio is page p50 / floor p50 of that pairing;
+  page is measured in turn with the floor, switch by switch (each 0.5 s after the last ended), in
+  two tabs, so both meet the same machine; the ratio is page p50 / floor p50 of that pairing;
 - many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
   Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
   thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
@@ -53,6 +53,7 @@ from bench.stats import percentile, stats
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 PAGES = ["profile", "peers", "wards", "overview"]
+SETTLE_S = 0.5  # pause before each paired switch, so it starts from an idle browser
 CLIENTS = {"browser": "sessions", "floor": "sessions_floor", "protocol": "sessions_protocol"}  # -> results key
 SWITCH_LAS = [
     "Birmingham",
@@ -130,7 +131,10 @@ def measure_beside_floor(browser, base: str, key: str) -> tuple[list[float], lis
     """Warm LA switches on a page and on the floor, taken in turn (floor, page, floor, page, ...).
 
     Taking them in turn puts both under the same conditions on a shared machine, so their ratio
-    does not move with whatever else the machine did while one of them ran.
+    does not move with whatever else the machine did while one of them ran. Each switch starts
+    SETTLE_S after the last one ended: without the pause, the browser was still drawing the other
+    tab's switch (a map, say) and whichever tab came second in a pair measured about 12% slower
+    (an A/A test of one page in two tabs).
     """
     tabs = {"floor": open_tab(browser, f"floor beside {key}"), key: open_tab(browser, key)}
     for path, tab in tabs.items():
@@ -141,6 +145,7 @@ def measure_beside_floor(browser, base: str, key: str) -> tuple[list[float], lis
     timings: dict[str, list[float]] = {"floor": [], key: []}
     for name in SWITCH_LAS:
         for path, tab in tabs.items():
+            time.sleep(SETTLE_S)
             timings[path].append(switch(tab, name, DONE_CHECKS[path]))
     for tab in tabs.values():
         tab.context.close()
