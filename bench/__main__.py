@@ -47,7 +47,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from bench.sessions import CHART_TEXTS
+from bench.sessions import CHART_TEXTS, FLOOR_DRAWN
 from bench.stats import percentile, stats
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ DONE_CHECKS = {
     " && document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null"
     " && [...document.querySelectorAll('p')].some(p => p.textContent.includes(n + \"'s\")"
     " || p.textContent.startsWith('No ward of ' + n))",
-    "floor": "n => [...document.querySelectorAll('p')].some(p => p.textContent === 'Chosen: ' + n)",
+    "floor": FLOOR_DRAWN,
 }
 
 

@@ -73,6 +73,8 @@ INIT_JS = """
 # Charts are redrawn in place for a new LA and their on-screen titles do not name it, so a page
 # is drawn for an LA when its heading names the LA and every chart's text differs from before.
 CHART_TEXTS = "[...document.querySelectorAll('[data-testid=\"stVegaLiteChart\"] svg')].map(s => s.textContent)"
+# The floor page is drawn for an LA when its one line names it.
+FLOOR_DRAWN = "n => [...document.querySelectorAll('p')].some(p => p.textContent === 'Chosen: ' + n)"
 
 # Arm a watcher before the click: window.__benchDone resolves when the profile is drawn for `name`
 # (see CHART_TEXTS) and Streamlit is idle, or an exception block is left on an idle page, or after
@@ -99,8 +101,7 @@ ARM_JS = """
     };
     const check = () => {
       if (document.querySelector('[data-testid="stStatusWidget"]')) return;
-      if (floor && [...document.querySelectorAll('p')].some(p => p.textContent === 'Chosen: ' + name))
-        return finish({ok: true});
+      if (floor && (FLOOR_DRAWN)(name)) return finish({ok: true});
       const named = !floor && [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === name);
       const now = named ? charts() : [];
       if (now.length > 0 && now.every((text, i) => text !== before[i])) return finish({ok: true});
@@ -114,7 +115,7 @@ ARM_JS = """
     check();
   });
 }
-""".replace("CHART_TEXTS", CHART_TEXTS)
+""".replace("CHART_TEXTS", CHART_TEXTS).replace("FLOOR_DRAWN", FLOOR_DRAWN)
 
 
 def la_names() -> dict[str, str]:

@@ -46,7 +46,7 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
     )
     left, right = box.columns(2)
     for column, group, label in ((left, "all", "All children (%)"), (right, "fsm", "FSM-eligible children (%)")):
-        value = column.number_input(
+        column.number_input(  # a change is stored by keep_custom_target before this run: `custom` has it
             label,
             min_value=0.0,
             max_value=100.0,
@@ -57,7 +57,6 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
             on_change=keep_custom_target,
             args=(code, group),
         )
-        custom[group] = value if value and value > 0 else None
     return custom
 
 
