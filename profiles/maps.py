@@ -3,7 +3,9 @@
 Geometry comes from the GeoParquet files the build writes. LA outlines are simplified with
 `shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
 sent as built (further simplification damages small wards) with coordinates rounded to 5 decimal
-places (about 1 m), which keeps Kent's 265 wards well under 300 kB.
+places (about 1 m), which keeps Kent's 265 wards well under 300 kB. Borders are drawn as one
+network in which a border two areas share is one line (`outline_paths`), not as each area's own
+outline: half the segments for the browser to draw.
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ LA_SIMPLIFY_DEGREES = 0.012
 COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
 LINE_METRES = 40
+# Map heights in pixels (the views draw them at these heights; the initial view is fitted to them).
+LA_MAP_HEIGHT = 620
+WARD_MAP_HEIGHT = 560
+DISTRICT_MAP_HEIGHT = 480
+FIT_WIDTH = 700
+FIT_MARGIN = 0.92  # the share of the map the area's bounding box may fill
 OUTLINE = [90, 90, 90, 255]
 NO_DATA_COLOUR = [210, 210, 210, 200]
 FONT = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
@@ -156,14 +164,44 @@ def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
     return _shapes("district_boundaries.parquet", "lad_code", lad_codes)
 
 
-def view_for(shapes: pd.DataFrame) -> pdk.ViewState:
-    """A view that fits the shapes (a simple bounding-box fit in Web Mercator)."""
+def view_for(shapes: pd.DataFrame, height: int) -> pdk.ViewState:
+    """A view that fits the shapes, with a margin, in a map `height` pixels tall.
+
+    The width is not known on the server: the fit assumes `FIT_WIDTH` pixels, about a ward map's
+    column on a 1024-pixel screen, so wide screens show more space beside the area, not less of it.
+    Zoom is for deck.gl's 512-pixel world and latitude is fitted in Web Mercator, so a tall area
+    (Rotherham) is not cut off at the top and bottom.
+    """
     xs = [x for polygon in shapes["polygon"] for x, _ in polygon[0]]
     ys = [y for polygon in shapes["polygon"] for _, y in polygon[0]]
     west, east, south, north = min(xs), max(xs), min(ys), max(ys)
-    span = max(east - west, (north - south) * 1.6, 1e-3)
-    zoom = max(4.0, min(12.5, math.log2(360 / span) + 0.25))
-    return pdk.ViewState(longitude=(west + east) / 2, latitude=(south + north) / 2, zoom=zoom, pitch=0)
+
+    def mercator_y(latitude: float) -> float:  # 0 to 1 down the world, as deck.gl's tiles are
+        return (1 - math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2)) / math.pi) / 2
+
+    width_share = max((east - west) / 360, 1e-6)
+    height_share = max(mercator_y(south) - mercator_y(north), 1e-6)
+    zoom = min(
+        math.log2(FIT_WIDTH * FIT_MARGIN / (512 * width_share)),
+        math.log2(height * FIT_MARGIN / (512 * height_share)),
+    )
+    middle = (mercator_y(south) + mercator_y(north)) / 2
+    latitude = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * middle))))
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=latitude, zoom=max(4.0, min(12.5, zoom)), pitch=0)
+
+
+def outline_paths(polygons, decimals: int = COORD_DECIMALS) -> list[list[list[float]]]:
+    """Every boundary of a set of polygons once, as paths: a border two areas share is one path.
+
+    `polygons` are rings as `_rings` gives them. Drawing each area's own outline draws every shared
+    border twice; this network has about half the segments, and the outline layer's cost in the
+    browser grows with its segments (with software WebGL, each one is a separately drawn instance).
+    """
+    lines = [shapely.LineString(ring) for rings in polygons for ring in rings if len(ring) > 1]
+    if not lines:
+        return []
+    network = shapely.line_merge(shapely.union_all(lines))
+    return [[[round(x, decimals), round(y, decimals)] for x, y in part.coords] for part in shapely.get_parts(network)]
 
 
 def choropleth(
@@ -173,41 +211,62 @@ def choropleth(
     highlight_key: str | None = None,
     highlighted: set[str] | None = None,
     highlight_colour: list[int] | None = None,
+    height: int = WARD_MAP_HEIGHT,
 ) -> pdk.Deck:
-    """A pydeck Deck with one pickable polygon layer and no base map.
+    """A pydeck Deck of filled polygons, their borders and no base map, fitted to a map `height` tall.
 
-    `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`.
+    `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`. Three layers:
+    the fills (id `layer_id`, the only pickable one, so a click's selection names it), the network of
+    borders drawn once each, and a thicker outline in `highlight_colour` round the shapes whose
+    `highlight_key` is in `highlighted`, on top so neighbouring borders never cover it.
     """
-    data = shapes.copy()
-    if highlight_key and highlighted:
-        data["line"] = [
-            (highlight_colour or [17, 24, 39, 255]) if key in highlighted else OUTLINE for key in data[highlight_key]
-        ]
-        data["line_width"] = [LINE_METRES * 4 if key in highlighted else LINE_METRES for key in data[highlight_key]]
-    else:
-        data["line"] = [OUTLINE] * len(data)
-        data["line_width"] = [LINE_METRES] * len(data)
     # pydeck reads plain strings as accessor expressions, so widths are given in metres with a
-    # one-pixel minimum rather than as `line_width_units="pixels"`.
-    layer = pdk.Layer(
-        "PolygonLayer",
-        data=data,
-        id=layer_id,
-        get_polygon="polygon",
-        get_fill_color="fill",
-        get_line_color="line",
-        get_line_width="line_width",
-        line_width_min_pixels=1,
-        stroked=True,
-        filled=True,
-        pickable=True,
-        auto_highlight=True,
-    )
+    # pixel minimum rather than as `width_units="pixels"`.
+    layers = [
+        pdk.Layer(
+            "PolygonLayer",
+            data=shapes,
+            id=layer_id,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            stroked=False,
+            filled=True,
+            pickable=True,
+            auto_highlight=True,
+        ),
+        pdk.Layer(
+            "PathLayer",
+            data=pd.DataFrame({"path": outline_paths(shapes["polygon"])}),
+            id=f"{layer_id}_borders",
+            get_path="path",
+            get_color=OUTLINE,
+            get_width=LINE_METRES,
+            width_min_pixels=1,
+            pickable=False,
+        ),
+    ]
+    if highlight_key and highlighted:
+        rings = [ring for rings in shapes.loc[shapes[highlight_key].isin(highlighted), "polygon"] for ring in rings]
+        layers.append(
+            pdk.Layer(
+                "PathLayer",
+                data=pd.DataFrame({"path": rings}),
+                id=f"{layer_id}_highlight",
+                get_path="path",
+                get_color=highlight_colour or [17, 24, 39, 255],
+                get_width=LINE_METRES * 4,
+                width_min_pixels=2,
+                pickable=False,
+            )
+        )
+    # map_provider=None with pydeck's default map_style (its "__MAP_STYLE__" placeholder) is what
+    # tells Streamlit's element to draw no base map. With map_style=None, Streamlit puts in Carto's
+    # style instead: the browser then asks basemaps.cartocdn.com for it (we serve nothing from the
+    # internet) and runs an empty MapLibre map that redraws about 30 frames on every change of view.
     return CompactDeck(
-        layers=[layer],
-        initial_view_state=view_for(shapes),
+        layers=layers,
+        initial_view_state=view_for(shapes, height),
         map_provider=None,
-        map_style=None,
         tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
     )
 

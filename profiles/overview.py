@@ -11,7 +11,7 @@ import streamlit as st
 from profiles.areas import ENGLAND
 from profiles.charts import trajectory_chart
 from profiles.exports import Export, footer_lines
-from profiles.maps import Legend, choropleth, classify, la_features, la_shapes, static_map
+from profiles.maps import LA_MAP_HEIGHT, Legend, choropleth, classify, la_features, la_shapes, static_map
 from profiles.peers import la_latest
 from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
@@ -57,7 +57,10 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
     ]
     shapes = shapes[["area_code", "name", "region_name", "value", "polygon", "fill"]]
     deck = choropleth(
-        shapes, "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>", "la_choropleth"
+        shapes,
+        "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>",
+        "la_choropleth",
+        height=LA_MAP_HEIGHT,
     )
     values = table[["name", spec.column, "tiny"]].dropna(subset=[spec.column])
 

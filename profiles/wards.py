@@ -13,7 +13,7 @@ import pydeck as pdk
 import streamlit as st
 
 from profiles.db import query
-from profiles.maps import Legend, choropleth, classify, decile_colours, ward_shapes
+from profiles.maps import DISTRICT_MAP_HEIGHT, Legend, choropleth, classify, decile_colours, ward_shapes
 
 
 @dataclass(frozen=True)
@@ -218,5 +218,6 @@ def district_map(area_code: str, group: str) -> tuple[pdk.Deck, Legend, pd.DataF
         shapes[["lad_code", "lad_name", "value", "polygon", "fill"]],
         "<b>{lad_name}</b> ({lad_code})<br/>GLD 2021/22, " + label + ": <b>{value}</b>",
         "district_choropleth",
+        height=DISTRICT_MAP_HEIGHT,
     )
     return deck, legend, table

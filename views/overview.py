@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from profiles import queries
-from profiles.maps import legend_html
+from profiles.maps import LA_MAP_HEIGHT, legend_html
 from profiles.overview import MEASURES, england_trajectory_export, la_map, la_map_export, overview_table
 from profiles.targets import academic_year
 from views.common import copy_link, data_table, export_buttons, png_button, set_query_param, show_chart
@@ -34,7 +34,7 @@ def map_section(latest: int, since: int) -> None:
     st.session_state["measure_in_url"] = measure
     deck, legend, sentence = la_map(measure, latest, since)
     st.markdown(sentence)
-    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=620)
+    st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=LA_MAP_HEIGHT)
     note = (
         "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
         "grey = no value. Boundaries: ONS, December 2023."

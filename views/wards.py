@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name
-from profiles.maps import legend_html
+from profiles.maps import DISTRICT_MAP_HEIGHT, WARD_MAP_HEIGHT, legend_html
 from profiles.pack import ward_exports
 from profiles.targets import academic_year
 from profiles.wards import (
@@ -154,7 +154,7 @@ def district_layer(code: str, name: str) -> None:
         st.info(f"No district boundaries are available for {name}'s 2021/22 districts.")
         return
     deck, legend, table = result
-    st.pydeck_chart(deck, height=480, key="district_map")
+    st.pydeck_chart(deck, height=DISTRICT_MAP_HEIGHT, key="district_map")
     st.markdown(legend_html(legend, "GLD 2021/22 (%)"), unsafe_allow_html=True)
     st.dataframe(
         table.rename(
@@ -242,10 +242,11 @@ def render() -> None:
     left, right = st.columns([3, 1])
     with left:
         deck, legend = ward_map_for(code, measure, tuple(shown["ward_code"]))
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=560)
+        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=WARD_MAP_HEIGHT)
         note = (
             "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
-            "No base map: boundaries ONS December 2023."
+            "No base map: boundaries ONS December 2023. Zoom with the mouse wheel or a double click, drag to move; "
+            "click a ward to add it to the wards chosen by name."
         )
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label, note), unsafe_allow_html=True)
         png_button(

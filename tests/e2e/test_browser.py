@@ -133,7 +133,7 @@ def _click_map_centre_until(page, url_pattern: re.Pattern) -> None:
     for _attempt in range(4):
         page.reload()  # after the listener, so this page's websocket is watched
         page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
-        view = page.locator("#view-default-view").first
+        view = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first  # the deck's (no base map)
         view.scroll_into_view_if_needed()
         box = view.bounding_box()
         centre = {"x": box["width"] / 2, "y": box["height"] / 2}
