@@ -3,8 +3,9 @@
 Measures
 - full build from raw (`python -m etl --force`) and a skipped rebuild (`python -m etl`);
 - warm LA-switch time in Debian's Chromium on /profile, /peers and /wards: from choosing an LA in
-  the picker to the page's main chart or map being drawn for it, over 20 LAs after one warm-up
-  pass, p50 and p95;
+  the picker to the page's charts, or its map, being drawn for it (for the map: its second WebGL
+  frame since the click, the one in the new LA's view), over 20 LAs after one warm-up pass, p50
+  and p95;
 - the overview after a change of mapped measure, over 10 changes;
 - the floor: the same picker switch on a minimal page of the same app on the same server
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
@@ -84,14 +85,34 @@ CHARTS_REDRAWN = (
     "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_TEXTS})"
 )
+# Counts the frames WebGL draws (a frame: draw calls with no 5 ms gap), so a check can wait for the
+# map. On an LA switch deck.gl draws twice: the new LA's shapes in the old view, then in its own.
+COUNT_GL_FRAMES = """
+window.__glFrames = 0;
+let lastDraw = -1e9;
+for (const C of [WebGLRenderingContext, WebGL2RenderingContext]) {
+  for (const name of ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced']) {
+    const draw = C.prototype[name];
+    C.prototype[name] = function (...args) {
+      const now = performance.now();
+      if (now - lastDraw > 5) window.__glFrames += 1;
+      lastDraw = now;
+      return draw.apply(this, args);
+    };
+  }
+}
+"""
 DONE_CHECKS = {
     # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
     "profile": CHARTS_REDRAWN,
     "peers": CHARTS_REDRAWN,
+    # the heading, the summary and the map's second frame since the click (its first, if the click
+    # brought the map in: it then draws once, in the new LA's view)
     "wards": "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     " && document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null"
     " && [...document.querySelectorAll('p')].some(p => p.textContent.includes(n + \"'s\")"
-    " || p.textContent.startsWith('No ward of ' + n))",
+    " || p.textContent.startsWith('No ward of ' + n))"
+    " && window.__glFrames - window.__glFramesBefore >= (window.__mapBefore ? 2 : 1)",
     "floor": FLOOR_DRAWN,
 }
 
@@ -111,7 +132,10 @@ def switch(page, typed: str, done: str) -> float:
     page.keyboard.type(typed)
     option = page.get_by_role("option", name=typed).first
     shown = option.inner_text().split(" (")[0]
-    page.evaluate(f"() => {{ window.__chartsBefore = {CHART_TEXTS}; }}")
+    page.evaluate(
+        f"() => {{ window.__chartsBefore = {CHART_TEXTS}; window.__glFramesBefore = window.__glFrames; "
+        "window.__mapBefore = document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null; }"
+    )
     started = time.perf_counter()
     option.click()
     page.wait_for_function(done, arg=shown, timeout=30_000)
@@ -124,6 +148,7 @@ def open_tab(browser, session: str):
     context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, extra_http_headers={"X-Bench-Session": session}
     )
+    context.add_init_script(COUNT_GL_FRAMES)
     return context.new_page()
 
 
