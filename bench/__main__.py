@@ -3,10 +3,11 @@
 Measures
 - full build from raw (`python -m etl --force`) and a skipped rebuild (`python -m etl`);
 - warm LA-switch time in Debian's Chromium on /profile, /peers and /wards: from choosing an LA in
-  the picker to the page's charts, or its map, being drawn for it (for the map: its second WebGL
-  frame since the click, the one in the new LA's view), over 20 LAs after one warm-up pass, p50
-  and p95;
-- the overview after a change of mapped measure, over 10 changes;
+  the picker to the page's charts, or its map, being drawn for it with the script idle (for the
+  map: its last WebGL draw after the click, once it has been still for MAP_QUIET_MS), over 20 LAs
+  after one warm-up pass, p50 and p95. A switch ends when the page was done by the page's own
+  clock (`settled`), not when Playwright's polling heard of it;
+- the overview after a change of mapped measure, until the map is redrawn, over 10 changes;
 - the floor: the same picker switch on a minimal page of the same app on the same server
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
   of text), so each page's time can be read as a ratio to what Streamlit and the picker cost. Each
@@ -85,36 +86,81 @@ CHARTS_REDRAWN = (
     "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_TEXTS})"
 )
-# Counts the frames WebGL draws (a frame: draw calls with no 5 ms gap), so a check can wait for the
-# map. On an LA switch deck.gl draws twice: the new LA's shapes in the old view, then in its own.
-COUNT_GL_FRAMES = """
-window.__glFrames = 0;
-let lastDraw = -1e9;
+# Notes when WebGL last drew (window.__glLastDraw) and counts draw calls (window.__glDraws), so a
+# check can wait for the map: after an LA switch deck.gl draws the new LA's shapes, then draws
+# them again in the new LA's view, and how far apart those frames fall varies.
+COUNT_GL_DRAWS = """
+window.__glDraws = 0;
+window.__glLastDraw = 0;
 for (const C of [WebGLRenderingContext, WebGL2RenderingContext]) {
   for (const name of ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced']) {
     const draw = C.prototype[name];
     C.prototype[name] = function (...args) {
-      const now = performance.now();
-      if (now - lastDraw > 5) window.__glFrames += 1;
-      lastDraw = now;
+      window.__glDraws += 1;
+      window.__glLastDraw = performance.now();
       return draw.apply(this, args);
     };
   }
 }
 """
-DONE_CHECKS = {
-    # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
-    "profile": CHARTS_REDRAWN,
-    "peers": CHARTS_REDRAWN,
-    # the heading, the summary and the map's second frame since the click (its first, if the click
-    # brought the map in: it then draws once, in the new LA's view)
-    "wards": "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
+MAP_QUIET_MS = 300  # no WebGL drawing for this long after the page is drawn: the map is finished
+WARDS_DRAWN = (
+    "n => [...document.querySelectorAll('h2')].some(h => h.textContent.trim() === n)"
     " && document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null"
     " && [...document.querySelectorAll('p')].some(p => p.textContent.includes(n + \"'s\")"
     " || p.textContent.startsWith('No ward of ' + n))"
-    " && window.__glFrames - window.__glFramesBefore >= (window.__mapBefore ? 2 : 1)",
-    "floor": FLOOR_DRAWN,
+)
+IDLE = "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def settled(check: str, with_map: bool = False) -> str:
+    """A JS predicate: `check` holds and Streamlit is idle (and, `with_map`, the map has finished).
+
+    It records when the page was done as window.__doneAt, on the page's clock, so `switch` can take
+    off what came after: the check's own polling and its reply, and the wait that shows the map is
+    still. Done is the first moment `check` held with the script idle or, `with_map`, the later of
+    that and the map's last WebGL draw, once the map has drawn since the click (`arm`) and then
+    been still for MAP_QUIET_MS.
+    """
+    map_part = (
+        f"""if (window.__glDraws === window.__glDrawsBefore) return false;
+  window.__doneAt = Math.max(window.__pageDoneAt, window.__glLastDraw);
+  return now - window.__doneAt > {MAP_QUIET_MS};"""
+        if with_map
+        else "window.__doneAt = window.__pageDoneAt;\n  return true;"
+    )
+    return f"""a => {{
+  const now = performance.now();
+  if (window.__pageDoneAt == null) {{
+    if (!(({check})(a) && {IDLE})) return false;
+    window.__pageDoneAt = now;
+  }}
+  {map_part}
+}}"""
+
+
+DONE_CHECKS = {
+    # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
+    "profile": settled(CHARTS_REDRAWN),
+    "peers": settled(CHARTS_REDRAWN),
+    "wards": settled(WARDS_DRAWN, with_map=True),
+    "floor": settled(FLOOR_DRAWN),
 }
+MEASURE_SHOWN = settled("l => [...document.querySelectorAll('strong')].some(s => s.textContent.startsWith(l))", True)
+
+
+def arm(page) -> None:
+    """Before a click: note the charts' text and the WebGL draws so far, and clear the done marks."""
+    page.evaluate(
+        f"() => {{ window.__chartsBefore = {CHART_TEXTS}; window.__glDrawsBefore = window.__glDraws; "
+        "window.__pageDoneAt = null; window.__doneAt = null; }"
+    )
+
+
+def done_wait(page, done: str, arg: str) -> float:
+    """Wait until `done` holds; return how long ago (seconds) the page was done, by its own clock."""
+    page.wait_for_function(done, arg=arg, timeout=30_000)
+    return page.evaluate("() => performance.now() - window.__doneAt") / 1000
 
 
 def timed(command: list[str]) -> float:
@@ -123,24 +169,16 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def wait_idle(page) -> None:
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
-
-
 def switch(page, typed: str, done: str) -> float:
     page.locator('[data-testid="stSelectbox"]').first.click()
     page.keyboard.type(typed)
     option = page.get_by_role("option", name=typed).first
     shown = option.inner_text().split(" (")[0]
-    page.evaluate(
-        f"() => {{ window.__chartsBefore = {CHART_TEXTS}; window.__glFramesBefore = window.__glFrames; "
-        "window.__mapBefore = document.querySelector('[data-testid=\"stDeckGlJsonChart\"] canvas') !== null; }"
-    )
+    arm(page)
     started = time.perf_counter()
     option.click()
-    page.wait_for_function(done, arg=shown, timeout=30_000)
-    wait_idle(page)
-    return time.perf_counter() - started
+    after = done_wait(page, done, shown)
+    return time.perf_counter() - started - after
 
 
 def open_tab(browser, session: str):
@@ -148,7 +186,7 @@ def open_tab(browser, session: str):
     context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, extra_http_headers={"X-Bench-Session": session}
     )
-    context.add_init_script(COUNT_GL_FRAMES)
+    context.add_init_script(COUNT_GL_DRAWS)
     return context.new_page()
 
 
@@ -192,15 +230,11 @@ def measure_overview(page, base: str) -> list[float]:
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Measure").locator("input").click()
         page.keyboard.type(label[:12])
         option = page.get_by_role("option", name=label).first
+        arm(page)
         started = time.perf_counter()
         option.click()
-        page.wait_for_function(
-            "l => [...document.querySelectorAll('strong')].some(s => s.textContent.startsWith(l))",
-            arg=label,
-            timeout=30_000,
-        )
-        wait_idle(page)
-        timings.append(time.perf_counter() - started)
+        after = done_wait(page, MEASURE_SHOWN, label)
+        timings.append(time.perf_counter() - started - after)
     return timings[len(labels) :] + timings[: len(labels)]
 
 
