@@ -181,6 +181,44 @@ def summary(name: str, wards: pd.DataFrame, shown: pd.DataFrame) -> str:
     )
 
 
+TOP_WARDS = 10
+
+
+def top_wards(shown: pd.DataFrame, measure: str, count: int = TOP_WARDS) -> tuple[pd.DataFrame, str]:
+    """The first `count` wards by need among those shown, by the map's measure, and a caption.
+
+    Need is the lowest rank or decile (1 = most deprived), the most children, or the highest share
+    of children in the most deprived IDACI decile; ties go to the ward whose children are more
+    income-deprived (lower IDACI rank). Columns: the ward, the measure, the IDACI rank (the
+    tie-break), children, both deciles, and whether the ward's values are area-weighted estimates.
+    """
+    spec = WARD_MEASURES[measure]
+    lowest_first = spec.kind in ("rank", "decile")
+    top = shown.sort_values(
+        [spec.column, "idaci_avg_rank"], ascending=[lowest_first, True], na_position="last", kind="stable"
+    ).head(count)
+    columns = {
+        "ward_name": "Ward",
+        spec.column: spec.label,
+        "idaci_avg_rank": "IDACI avg rank",
+        "children_0_15": "Children 0–15",
+        "idaci_decile": "IDACI ward decile",
+        "imd_decile": "IMD ward decile",
+    }
+    table = top[list(columns)].rename(columns=columns)
+    for column, label in columns.items():
+        if column not in ("ward_name", "pct_children_idaci_decile1"):
+            table[label] = table[label].round().astype("Int64")  # ranks, deciles and children are whole
+    table["Estimated"] = (top["method"] == "area_weighted").to_numpy()
+    order = {"rank": "most deprived first", "decile": "most deprived first", "count": "most children first"}
+    if len(table) < len(shown):
+        lead = f"The first {len(table)} of the {len(shown)} wards shown"
+    else:
+        lead = f"The {len(shown)} ward{'' if len(shown) == 1 else 's'} shown"
+    caption = f"{lead}, by {spec.label}, {order.get(spec.kind, 'highest first')}"
+    return table, caption
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def district_gld(area_code: str) -> pd.DataFrame:
     """2021/22 GLD (all and FSM) of the shire districts of a county: one row per district."""

@@ -149,9 +149,17 @@ def test_overview_measures():
         assert app.query_params["map"] == measure
 
 
+def open_ward_grid(app: AppTest) -> AppTest:
+    """Open the box holding the sortable grid of every ward shown (it is sent only when open)."""
+    assert not app.dataframe  # closed until asked for
+    app.session_state["ward_grid_open"] = True
+    return app.run()
+
+
 def test_wards_page_with_filters_from_url():
     app = run_page("views/wards.py", "E08000018", dec="1-3", minkids="1000", measure="imd_avg_rank")
     assert not app.exception, app.exception
+    open_ward_grid(app)
     assert app.session_state["ward_deciles"] == (1, 3)
     assert app.session_state["ward_measure"] == "imd_avg_rank"
     table = app.dataframe[0].value
@@ -160,7 +168,7 @@ def test_wards_page_with_filters_from_url():
 
 
 def test_wards_selected_by_url_and_bad_codes_dropped():
-    app = run_page("views/wards.py", "E08000018")
+    app = open_ward_grid(run_page("views/wards.py", "E08000018"))
     all_rows = len(app.dataframe[0].value)
     first_two = list(app.dataframe[0].value["Ward code"][:2])
     app.query_params["wards"] = ",".join(first_two + ["E05999999"])
@@ -172,13 +180,23 @@ def test_wards_selected_by_url_and_bad_codes_dropped():
 
 
 def test_ward_filter_changes_table():
-    app = run_page("views/wards.py", "E10000016")
+    app = open_ward_grid(run_page("views/wards.py", "E10000016"))
     before = len(app.dataframe[0].value)
     app.slider(key="ward_deciles").set_value((1, 2)).run()
     after = app.dataframe[0].value
     assert not app.exception
     assert 0 < len(after) < before
     assert app.query_params["dec"] == "1-2"
+
+
+def test_wards_page_lists_the_most_deprived_first():
+    app = run_page("views/wards.py", "E08000018", measure="idaci_avg_rank")
+    assert not app.exception
+    shown = [h.proto.body for h in app.html if "wards shown" in h.proto.body]
+    assert len(shown) == 1 and "The first 10 of the 25 wards shown, by IDACI average rank" in shown[0]
+    # The first row is the ward the summary names as the most income-deprived for children.
+    first_ward = re.search(r'<th scope="row">([^<]+)</th>', shown[0]).group(1)
+    assert f"The most income-deprived for children is {first_ward} " in page_text(app)
 
 
 def test_presentation_mode_loads_and_persists():

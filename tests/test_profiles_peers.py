@@ -166,6 +166,44 @@ def test_ward_map_layers_and_no_base_map():
     assert len(weighted) > 0 and len(estimated["data"]) == rings
 
 
+def test_top_wards_on_a_tiny_fixture():
+    from profiles.wards import top_wards
+
+    wards = pd.DataFrame(
+        {
+            "ward_name": ["A", "B", "C", "D"],
+            "idaci_decile": [2, 1, 1, 5],
+            "imd_decile": [2, 1, 3, 4],
+            "idaci_avg_rank": [4000.4, 900.0, 700.0, 20000.0],
+            "children_0_15": [1500.0, 800.6, 300.0, 2500.0],
+            "pct_children_idaci_decile1": [10.0, 55.5, 80.25, 0.0],
+            "method": ["lsoa_point", "lsoa_point", "area_weighted", "lsoa_point"],
+        }
+    )
+    # Decile 1 first, the tie broken by the lower IDACI rank (C before B); then A; three asked for.
+    table, caption = top_wards(wards, "idaci_decile", count=3)
+    assert list(table["Ward"]) == ["C", "B", "A"]
+    assert (
+        caption
+        == "The first 3 of the 4 wards shown, by IDACI national ward decile (1 = most deprived), most deprived first"
+    )
+    assert list(table["Children 0–15"]) == [300, 801, 1500] and list(table["Estimated"]) == [True, False, False]
+    assert list(table.columns) == [
+        "Ward",
+        "IDACI ward decile",
+        "IDACI avg rank",
+        "Children 0–15",
+        "IMD ward decile",
+        "Estimated",
+    ]  # a measure that is also a standing column keeps its short heading
+    # Most children first; the highest share first; all four fit, so the caption says so.
+    assert list(top_wards(wards, "children_0_15")[0]["Ward"]) == ["D", "A", "B", "C"]
+    table, caption = top_wards(wards, "pct_children_idaci_decile1")
+    assert list(table["Ward"]) == ["C", "B", "A", "D"] and table.iloc[0, 1] == 80.25
+    assert caption.startswith("The 4 wards shown, by % of children") and caption.endswith("highest first")
+    assert top_wards(wards.head(1), "imd_decile")[1].startswith("The 1 ward shown,")
+
+
 def test_ward_filters_on_a_tiny_fixture():
     from profiles.wards import WardFilters, apply_filters, parse_decile_range, parse_ward_codes
 
