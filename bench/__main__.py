@@ -5,7 +5,7 @@ Measures
 - warm LA-switch time in Debian's Chromium on /profile, /peers and /wards: from choosing an LA in
   the picker to the page's charts, or its map, being drawn for it with the script idle (for the
   map: its last WebGL draw after the click, once it has been still for MAP_QUIET_MS), over 20 LAs
-  after one warm-up pass, p50 and p95. A switch ends when the page was done by the page's own
+  taken MEASURED_PASSES times after one warm-up pass, p50 and p95. A switch ends when the page was done by the page's own
   clock (`settled`), not when Playwright's polling heard of it;
 - the overview after a change of mapped measure, until the map is redrawn, over 10 changes;
 - the floor: the same picker switch on a minimal page of the same app on the same server
@@ -56,6 +56,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 PAGES = ["profile", "peers", "wards", "overview"]
 SETTLE_S = 0.5  # pause before each paired switch, so it starts from an idle browser
+# Measured passes over SWITCH_LAS per page (and its floor): with one pass of 20 the floor beside
+# different pages of one run differed by up to 15%, which moved a ratio by about 0.15.
+MEASURED_PASSES = 2
 CLIENTS = {"browser": "sessions", "floor": "sessions_floor", "protocol": "sessions_protocol"}  # -> results key
 SWITCH_LAS = [
     "Birmingham",
@@ -95,9 +98,12 @@ window.__glLastDraw = 0;
 for (const C of [WebGLRenderingContext, WebGL2RenderingContext]) {
   for (const name of ['drawArrays', 'drawElements', 'drawArraysInstanced', 'drawElementsInstanced']) {
     const draw = C.prototype[name];
+    if (typeof draw !== 'function') continue;  // WebGL 1 has no instanced draws
     C.prototype[name] = function (...args) {
-      window.__glDraws += 1;
-      window.__glLastDraw = performance.now();
+      if (this.getParameter(this.FRAMEBUFFER_BINDING) === null) {  // to the screen, not picking
+        window.__glDraws += 1;
+        window.__glLastDraw = performance.now();
+      }
       return draw.apply(this, args);
     };
   }
@@ -206,7 +212,7 @@ def measure_beside_floor(browser, base: str, key: str) -> tuple[list[float], lis
         for name in SWITCH_LAS:  # warm-up pass: caches filled as at a rehearsal
             switch(tab, name, DONE_CHECKS[path])
     timings: dict[str, list[float]] = {"floor": [], key: []}
-    for name in SWITCH_LAS:
+    for name in SWITCH_LAS * MEASURED_PASSES:
         for path, tab in tabs.items():
             time.sleep(SETTLE_S)
             timings[path].append(switch(tab, name, DONE_CHECKS[path]))
@@ -305,8 +311,10 @@ def measure_single(base: str, wanted: list[str], run_log: Path) -> dict:
                 results[key] = stats(timings)
                 results[key]["floor_p50_s"] = stats(floor)["p50_s"]
                 results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results[key]["floor_p50_s"], 2)
-                # the server's script runs of the measured pass (its second half; the first is the warm-up)
-                results[key] |= server_runs(run_log, began + (time.time() - began) / 2, time.time(), key)
+                # the server's script runs of the measured passes (after the warm-up pass, about 1 part in
+                # 1 + MEASURED_PASSES of the time)
+                warmed = began + (time.time() - began) / (1 + MEASURED_PASSES)
+                results[key] |= server_runs(run_log, warmed, time.time(), key)
         if "overview" in wanted:
             if not floor_all:
                 floor_all, _ = measure_beside_floor(browser, base, "floor")

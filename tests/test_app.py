@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -195,7 +196,7 @@ def test_wards_page_lists_the_most_deprived_first():
     shown = [h.proto.body for h in app.html if "wards shown" in h.proto.body]
     assert len(shown) == 1 and "The first 10 of the 25 wards shown, by IDACI average rank" in shown[0]
     # The first row is the ward the summary names as the most income-deprived for children.
-    first_ward = re.search(r'<th scope="row">([^<]+)</th>', shown[0]).group(1)
+    first_ward = html.unescape(re.search(r'<th scope="row">([^<]+)</th>', shown[0]).group(1))
     assert f"The most income-deprived for children is {first_ward} " in page_text(app)
 
 

@@ -112,7 +112,7 @@ def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     page.wait_for_url(re.compile(r"minkids=3000"), timeout=30_000)
     page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="265").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
-    # The ten most deprived are listed; the sortable grid of all of them opens on request.
+    # The first ten by the map's measure are listed; the sortable grid of all opens on request.
     assert page.get_by_text(re.compile(r"^The (first \d+ of the )?\d+ wards? shown, by IDACI")).count() == 1
     assert page.locator('[data-testid="stDataFrame"]').count() == 0
     _idle(page)
