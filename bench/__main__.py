@@ -5,8 +5,8 @@ Measures
 - warm LA-switch time in Debian's Chromium on /profile, /peers and /wards: from choosing an LA in
   the picker to the page's charts, or its map, being drawn for it with the script idle (for the
   map: its last WebGL draw after the click, once it has been still for MAP_QUIET_MS), over 20 LAs
-  taken MEASURED_PASSES times after one warm-up pass, p50 and p95. A switch ends when the page was done by the page's own
-  clock (`settled`), not when Playwright's polling heard of it;
+  taken MEASURED_PASSES times after one warm-up pass, p50 and p95. A switch ends when the page
+  was done by the page's own clock (`settled`), not when Playwright's polling heard of it;
 - the overview after a change of mapped measure, until the map is redrawn, over 10 changes;
 - the floor: the same picker switch on a minimal page of the same app on the same server
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line

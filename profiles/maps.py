@@ -158,6 +158,12 @@ def ward_shapes(ward_codes: tuple[str, ...]) -> pd.DataFrame:
     return _shapes("ward_boundaries.parquet", "ward_code", ward_codes)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def ward_borders(ward_codes: tuple[str, ...]) -> list[list[list[float]]]:
+    """`outline_paths` of the given wards: the same for every measure and filter of an LA's map."""
+    return outline_paths(ward_shapes(ward_codes)["polygon"])
+
+
 @st.cache_data(show_spinner=False, max_entries=128)
 def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
     """One row per polygon part of the given shire districts (December 2024 boundaries)."""
@@ -204,6 +210,24 @@ def outline_paths(polygons, decimals: int = COORD_DECIMALS) -> list[list[list[fl
     return [[[round(x, decimals), round(y, decimals)] for x, y in part.coords] for part in shapely.get_parts(network)]
 
 
+def _path_layer(paths: list, layer_id: str, colour: list[int], min_pixels: int, widths: int = 1) -> pdk.Layer:
+    """Lines along `paths`, `widths` × LINE_METRES wide and at least `min_pixels`; not pickable.
+
+    pydeck reads plain strings as accessor expressions, so widths are given in metres with a pixel
+    minimum rather than as `width_units="pixels"`.
+    """
+    return pdk.Layer(
+        "PathLayer",
+        data=pd.DataFrame({"path": paths}),
+        id=layer_id,
+        get_path="path",
+        get_color=colour,
+        get_width=LINE_METRES * widths,
+        width_min_pixels=min_pixels,
+        pickable=False,
+    )
+
+
 def choropleth(
     shapes: pd.DataFrame,
     tooltip_html: str,
@@ -212,16 +236,16 @@ def choropleth(
     highlighted: set[str] | None = None,
     highlight_colour: list[int] | None = None,
     height: int = WARD_MAP_HEIGHT,
+    borders: list[list[list[float]]] | None = None,
 ) -> pdk.Deck:
     """A pydeck Deck of filled polygons, their borders and no base map, fitted to a map `height` tall.
 
     `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`. Three layers:
     the fills (id `layer_id`, the only pickable one, so a click's selection names it), the network of
     borders drawn once each, and a thicker outline in `highlight_colour` round the shapes whose
-    `highlight_key` is in `highlighted`, on top so neighbouring borders never cover it.
+    `highlight_key` is in `highlighted`, on top so neighbouring borders never cover it. `borders`
+    are the shapes' `outline_paths` when the caller has them cached.
     """
-    # pydeck reads plain strings as accessor expressions, so widths are given in metres with a
-    # pixel minimum rather than as `width_units="pixels"`.
     layers = [
         pdk.Layer(
             "PolygonLayer",
@@ -234,31 +258,13 @@ def choropleth(
             pickable=True,
             auto_highlight=True,
         ),
-        pdk.Layer(
-            "PathLayer",
-            data=pd.DataFrame({"path": outline_paths(shapes["polygon"])}),
-            id=f"{layer_id}_borders",
-            get_path="path",
-            get_color=OUTLINE,
-            get_width=LINE_METRES,
-            width_min_pixels=1,
-            pickable=False,
+        _path_layer(
+            outline_paths(shapes["polygon"]) if borders is None else borders, f"{layer_id}_borders", OUTLINE, 1
         ),
     ]
     if highlight_key and highlighted:
         rings = [ring for rings in shapes.loc[shapes[highlight_key].isin(highlighted), "polygon"] for ring in rings]
-        layers.append(
-            pdk.Layer(
-                "PathLayer",
-                data=pd.DataFrame({"path": rings}),
-                id=f"{layer_id}_highlight",
-                get_path="path",
-                get_color=highlight_colour or [17, 24, 39, 255],
-                get_width=LINE_METRES * 4,
-                width_min_pixels=2,
-                pickable=False,
-            )
-        )
+        layers.append(_path_layer(rings, f"{layer_id}_highlight", highlight_colour or [17, 24, 39, 255], 2, 4))
     # map_provider=None with pydeck's default map_style (its "__MAP_STYLE__" placeholder) is what
     # tells Streamlit's element to draw no base map. With map_style=None, Streamlit puts in Carto's
     # style instead: the browser then asks basemaps.cartocdn.com for it (we serve nothing from the

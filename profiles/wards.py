@@ -13,7 +13,7 @@ import pydeck as pdk
 import streamlit as st
 
 from profiles.db import query
-from profiles.maps import DISTRICT_MAP_HEIGHT, Legend, choropleth, classify, decile_colours, ward_shapes
+from profiles.maps import DISTRICT_MAP_HEIGHT, Legend, choropleth, classify, decile_colours, ward_borders, ward_shapes
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,8 @@ def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...]) -> 
 def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame) -> tuple[pdk.Deck, Legend]:
     """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined."""
     spec = WARD_MEASURES[measure]
-    shapes = ward_shapes(tuple(all_wards["ward_code"])).merge(all_wards, on="ward_code", how="left")
+    codes = tuple(all_wards["ward_code"])
+    shapes = ward_shapes(codes).merge(all_wards, on="ward_code", how="left")
     if spec.kind == "decile":
         fills, legend = decile_colours(shapes[spec.column])
     else:
@@ -146,6 +147,7 @@ def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.Da
         highlight_key="ward_code",
         highlighted=estimated,
         highlight_colour=[234, 88, 12, 255],
+        borders=ward_borders(codes),
     )
     return deck, legend
 
