@@ -2,11 +2,11 @@
 
 Geometry comes from the GeoParquet files the build writes. LA outlines are simplified with
 `shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
-sent as built (further simplification damages small wards) with coordinates rounded to 5 decimal
-places (about 1 m), which keeps Kent's 265 wards well under 300 kB. Borders are drawn as one
-network in which a border two areas share is one line (`outline_paths`), not as each area's own
-outline: half the segments for the browser to draw.
-"""
+sent as built (further simplification damages small wards). Shapes are sent placed in pixels about
+the map's centre at the zoom that fits them (`Fit`), so every map starts from the same flat view
+and an LA switch redraws the map once (see `choropleth`); Kent's 265 wards come to under 200 kB.
+Borders are drawn as one network in which a border two areas share is one line (`outline_paths`),
+not as each area's own outline: half the segments for the browser to draw."""
 
 from __future__ import annotations
 
@@ -30,7 +30,15 @@ from profiles.db import DATA_DIR
 LA_SIMPLIFY_DEGREES = 0.012
 COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
-LINE_METRES = 40
+BORDER_PIXELS = 0.5  # at the fitted zoom: drawn 1 pixel wide, wider only when zoomed in 2x or more
+# The maps' starting views: the shapes are placed in pixels about the centre (see `choropleth`), so
+# every map starts from one of these. Zoom is relative to the fit: -1 shows twice the area, 7 a
+# 128th of its width. The two differ by a zoom too small to see: moving a map to the other one is
+# how a "Reset map view" button makes Streamlit's element apply the starting view again.
+# deck.gl's flat view keeps its zoom per axis once the user zooms: a reset must set those too.
+PLANE_VIEWS = tuple(
+    pdk.ViewState(target=[0, 0, 0], zoom=zoom, zoom_x=zoom, zoom_y=zoom, min_zoom=-1, max_zoom=7) for zoom in (0, 1e-6)
+)
 # Map heights in pixels (the views draw them at these heights; the initial view is fitted to them).
 LA_MAP_HEIGHT = 620
 WARD_MAP_HEIGHT = 560
@@ -170,30 +178,47 @@ def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
     return _shapes("district_boundaries.parquet", "lad_code", lad_codes)
 
 
-def view_for(shapes: pd.DataFrame, height: int) -> pdk.ViewState:
-    """A view that fits the shapes, with a margin, in a map `height` pixels tall.
+@dataclass(frozen=True)
+class Fit:
+    """Where a map's shapes sit in Web Mercator (the world 0 to 1 across and down) and the zoom at
+    which they fit the map: `plane` turns longitude and latitude into pixels from the map's centre."""
+
+    x: float
+    y: float
+    zoom: float
+
+    def plane(self, lines, decimals: int) -> list[list[list[float]]]:
+        """Each line of [longitude, latitude] points as [x, y] pixels from the centre at the fitted zoom."""
+        scale = 512 * 2**self.zoom
+        out = []
+        for line in lines:
+            world = mercator(np.asarray(line, dtype=float))
+            out.append(np.round((world - (self.x, self.y)) * scale, decimals).tolist())
+        return out
+
+
+def mercator(points: np.ndarray) -> np.ndarray:
+    """[longitude, latitude] rows as Web Mercator [x, y], each 0 to 1 across and down the world."""
+    x = (points[:, 0] + 180) / 360
+    y = (1 - np.log(np.tan(np.pi / 4 + np.radians(points[:, 1]) / 2)) / np.pi) / 2
+    return np.column_stack([x, y])
+
+
+def fit(shapes: pd.DataFrame, height: int) -> Fit:
+    """The centre of the shapes and the zoom that fits them, with a margin, in a map `height` tall.
 
     The width is not known on the server: the fit assumes `FIT_WIDTH` pixels, about a ward map's
     column on a 1024-pixel screen, so wide screens show more space beside the area, not less of it.
-    Zoom is for deck.gl's 512-pixel world and latitude is fitted in Web Mercator, so a tall area
-    (Rotherham) is not cut off at the top and bottom.
+    Zoom 0 is a 512-pixel world, as in deck.gl, and latitude is fitted in Web Mercator, so a tall
+    area (Rotherham) is not cut off at the top and bottom.
     """
-    xs = [x for polygon in shapes["polygon"] for x, _ in polygon[0]]
-    ys = [y for polygon in shapes["polygon"] for _, y in polygon[0]]
-    west, east, south, north = min(xs), max(xs), min(ys), max(ys)
-
-    def mercator_y(latitude: float) -> float:  # 0 to 1 down the world, as deck.gl's tiles are
-        return (1 - math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2)) / math.pi) / 2
-
-    width_share = max((east - west) / 360, 1e-6)
-    height_share = max(mercator_y(south) - mercator_y(north), 1e-6)
+    world = mercator(np.array([point for polygon in shapes["polygon"] for point in polygon[0]], dtype=float))
+    (west, north), (east, south) = world.min(axis=0), world.max(axis=0)
     zoom = min(
-        math.log2(FIT_WIDTH * FIT_MARGIN / (512 * width_share)),
-        math.log2(height * FIT_MARGIN / (512 * height_share)),
+        math.log2(FIT_WIDTH * FIT_MARGIN / (512 * max(east - west, 1e-9))),
+        math.log2(height * FIT_MARGIN / (512 * max(south - north, 1e-9))),
     )
-    middle = (mercator_y(south) + mercator_y(north)) / 2
-    latitude = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * middle))))
-    return pdk.ViewState(longitude=(west + east) / 2, latitude=latitude, zoom=max(4.0, min(12.5, zoom)), pitch=0)
+    return Fit(x=float(west + east) / 2, y=float(north + south) / 2, zoom=zoom)
 
 
 def outline_paths(polygons, decimals: int = COORD_DECIMALS) -> list[list[list[float]]]:
@@ -210,20 +235,18 @@ def outline_paths(polygons, decimals: int = COORD_DECIMALS) -> list[list[list[fl
     return [[[round(x, decimals), round(y, decimals)] for x, y in part.coords] for part in shapely.get_parts(network)]
 
 
-def _path_layer(paths: list, layer_id: str, colour: list[int], min_pixels: int, widths: int = 1) -> pdk.Layer:
-    """Lines along `paths`, `widths` × LINE_METRES wide and at least `min_pixels`; not pickable.
-
-    pydeck reads plain strings as accessor expressions, so widths are given in metres with a pixel
-    minimum rather than as `width_units="pixels"`.
-    """
+def _path_layer(paths: list, layer_id: str, colour: list[int], width: float, max_pixels: int) -> pdk.Layer:
+    """Lines along `paths`, `width` pixels wide at the fitted zoom, wider as one zooms in (at least
+    1 pixel, at most `max_pixels`); not pickable."""
     return pdk.Layer(
         "PathLayer",
         data=pd.DataFrame({"path": paths}),
         id=layer_id,
         get_path="path",
         get_color=colour,
-        get_width=LINE_METRES * widths,
-        width_min_pixels=min_pixels,
+        get_width=width,
+        width_min_pixels=1,
+        width_max_pixels=max_pixels,
         pickable=False,
     )
 
@@ -237,19 +260,32 @@ def choropleth(
     highlight_colour: list[int] | None = None,
     height: int = WARD_MAP_HEIGHT,
     borders: list[list[list[float]]] | None = None,
+    decimals: int = 2,
+    view: int = 0,
 ) -> pdk.Deck:
     """A pydeck Deck of filled polygons, their borders and no base map, fitted to a map `height` tall.
 
-    `shapes` must carry `polygon`, `fill` (RGBA) and the fields named in `tooltip_html`. Three layers:
-    the fills (id `layer_id`, the only pickable one, so a click's selection names it), the network of
-    borders drawn once each, and a thicker outline in `highlight_colour` round the shapes whose
-    `highlight_key` is in `highlighted`, on top so neighbouring borders never cover it. `borders`
-    are the shapes' `outline_paths` when the caller has them cached.
+    `shapes` must carry `polygon` (rings of longitude and latitude), `fill` (RGBA) and the fields named
+    in `tooltip_html`. Three layers: the fills (id `layer_id`, the only pickable one, so a click's
+    selection names it), the network of borders drawn once each, and a thicker outline in
+    `highlight_colour` round the shapes whose `highlight_key` is in `highlighted`, on top so
+    neighbouring borders never cover it. `borders` are the shapes' `outline_paths` when the caller
+    has them cached.
+
+    The shapes are sent already placed, in pixels from the map's centre at the zoom that fits them
+    (`Fit.plane`, rounded to `decimals`), and drawn in a flat view whose starting view,
+    `PLANE_VIEWS[view]`, is the same for every LA. So when the page moves to another LA only the
+    layers change and the browser draws the map once; a change of starting view made Streamlit's
+    element draw it twice (the new shapes in the old view, then the new view), about 40 ms more per
+    LA switch here. The other side of it: a zoom or pan the user made stays when the LA changes,
+    until they reset the view (the page then asks for the other `view`).
     """
+    place = fit(shapes, height)
+    rings_by_shape = [place.plane(rings, decimals) for rings in shapes["polygon"]]
     layers = [
         pdk.Layer(
             "PolygonLayer",
-            data=shapes,
+            data=shapes.assign(polygon=rings_by_shape),
             id=layer_id,
             get_polygon="polygon",
             get_fill_color="fill",
@@ -259,19 +295,26 @@ def choropleth(
             auto_highlight=True,
         ),
         _path_layer(
-            outline_paths(shapes["polygon"]) if borders is None else borders, f"{layer_id}_borders", OUTLINE, 1
+            place.plane(outline_paths(shapes["polygon"]) if borders is None else borders, decimals),
+            f"{layer_id}_borders",
+            OUTLINE,
+            BORDER_PIXELS,
+            3,
         ),
     ]
     if highlight_key and highlighted:
-        rings = [ring for rings in shapes.loc[shapes[highlight_key].isin(highlighted), "polygon"] for ring in rings]
-        layers.append(_path_layer(rings, f"{layer_id}_highlight", highlight_colour or [17, 24, 39, 255], 2, 4))
+        rings = [
+            ring for key, rings in zip(shapes[highlight_key], rings_by_shape) if key in highlighted for ring in rings
+        ]
+        layers.append(_path_layer(rings, f"{layer_id}_highlight", highlight_colour or [17, 24, 39, 255], 2, 6))
     # map_provider=None with pydeck's default map_style (its "__MAP_STYLE__" placeholder) is what
     # tells Streamlit's element to draw no base map. With map_style=None, Streamlit puts in Carto's
     # style instead: the browser then asks basemaps.cartocdn.com for it (we serve nothing from the
     # internet) and runs an empty MapLibre map that redraws about 30 frames on every change of view.
     return CompactDeck(
         layers=layers,
-        initial_view_state=view_for(shapes, height),
+        views=[pdk.View(type="OrthographicView", controller=True)],
+        initial_view_state=PLANE_VIEWS[view],
         map_provider=None,
         tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
     )

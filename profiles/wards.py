@@ -96,7 +96,7 @@ def parse_ward_codes(text: str | None, known: set[str]) -> tuple[list[str], int]
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...]) -> tuple[pdk.Deck, Legend]:
+def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...], view: int = 0) -> tuple[pdk.Deck, Legend]:
     """`ward_map` of an LA's wards with `shown_codes` not faded, built once and shared.
 
     Building the deck and its JSON is most of the wards page's server time. A cached deck is never
@@ -104,11 +104,16 @@ def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...]) -> 
     unfiltered maps come to about 6.4 MB of JSON.
     """
     wards = ward_table(area_code)
-    return ward_map(area_code, measure, wards[wards["ward_code"].isin(shown_codes)], wards)
+    return ward_map(area_code, measure, wards[wards["ward_code"].isin(shown_codes)], wards, view)
 
 
-def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame) -> tuple[pdk.Deck, Legend]:
-    """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined."""
+def ward_map(
+    area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame, view: int = 0
+) -> tuple[pdk.Deck, Legend]:
+    """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined.
+
+    `view` picks the starting view (`maps.PLANE_VIEWS`): the page moves to the other one to reset it.
+    """
     spec = WARD_MEASURES[measure]
     codes = tuple(all_wards["ward_code"])
     shapes = ward_shapes(codes).merge(all_wards, on="ward_code", how="left")
@@ -148,6 +153,7 @@ def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.Da
         highlighted=estimated,
         highlight_colour=[234, 88, 12, 255],
         borders=ward_borders(codes),
+        view=view,
     )
     return deck, legend
 
@@ -235,7 +241,7 @@ def district_gld(area_code: str) -> pd.DataFrame:
     )
 
 
-def district_map(area_code: str, group: str) -> tuple[pdk.Deck, Legend, pd.DataFrame] | None:
+def district_map(area_code: str, group: str, view: int = 0) -> tuple[pdk.Deck, Legend, pd.DataFrame] | None:
     """The county's districts coloured by 2021/22 GLD (all or FSM); None if it has no districts."""
     from profiles.maps import district_shapes
 
@@ -259,5 +265,6 @@ def district_map(area_code: str, group: str) -> tuple[pdk.Deck, Legend, pd.DataF
         "<b>{lad_name}</b> ({lad_code})<br/>GLD 2021/22, " + label + ": <b>{value}</b>",
         "district_choropleth",
         height=DISTRICT_MAP_HEIGHT,
+        view=view,
     )
     return deck, legend, table

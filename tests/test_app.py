@@ -200,6 +200,29 @@ def test_wards_page_lists_the_most_deprived_first():
     assert f"The most income-deprived for children is {first_ward} " in page_text(app)
 
 
+def test_ward_map_keeps_its_starting_view_across_las_until_reset():
+    import json
+
+    app = run_page("views/wards.py", "E08000018")
+
+    def starting_zoom() -> float:
+        (chart,) = app.get("deck_gl_json_chart")
+        return json.loads(chart.proto.json)["initialViewState"]["zoom"]
+
+    # Every LA's map starts from the same view, so a switch changes only the shapes (one redraw in
+    # the browser); the reset button moves the session to the other starting view, and back.
+    assert starting_zoom() == 0
+    app.selectbox(key="la_picker").select("E10000016").run()
+    assert starting_zoom() == 0
+    app.button(key="ward_view_reset").click().run()
+    assert not app.exception
+    assert starting_zoom() == 1e-6
+    app.selectbox(key="la_picker").select("E08000025").run()
+    assert starting_zoom() == 1e-6 and "Birmingham" in page_text(app)
+    app.button(key="ward_view_reset").click().run()
+    assert starting_zoom() == 0
+
+
 def test_presentation_mode_loads_and_persists():
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=60)
     app.query_params["present"] = "1"

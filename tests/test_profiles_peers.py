@@ -116,32 +116,40 @@ def test_outline_paths_draw_a_shared_border_once():
     assert outline_paths([]) == []
 
 
-def test_view_fits_the_whole_area_in_the_map():
-    import math
+def test_maps_fit_the_whole_area_and_start_from_one_view():
+    import json
 
-    from profiles.maps import FIT_WIDTH, view_for
-    from profiles.wards import ward_shapes, ward_table
+    from profiles.maps import FIT_MARGIN, FIT_WIDTH, WARD_MAP_HEIGHT, fit
+    from profiles.wards import ward_map, ward_table
 
     # A 1-degree square on the equator in a 560-pixel map: its height limits the zoom, to
-    # log2(560 × 0.92 / (512 / 360)) = 8.50 (deck.gl's world is 512 pixels wide at zoom 0).
+    # log2(560 × 0.92 / (512 / 360)) = 8.50 (the world is 512 pixels wide at zoom 0), and at that
+    # zoom its corner (0.5°, 0.5°) is 512 × 2^8.50 / 720 = 257.6 pixels right of and above the centre.
     square = pd.DataFrame({"polygon": [[[[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]]]]})
-    view = view_for(square, 560)
-    assert view.zoom == pytest.approx(8.50, abs=0.01)
-    assert view.latitude == pytest.approx(0, abs=1e-9) and view.longitude == 0
+    place = fit(square, 560)
+    assert place.zoom == pytest.approx(8.50, abs=0.01)
+    assert place.x == pytest.approx(0.5) and place.y == pytest.approx(0.5)
+    (corner,) = place.plane([[[0.5, 0.5]]], 1)
+    assert corner[0][0] == pytest.approx(257.6, abs=0.1) and corner[0][1] == pytest.approx(-257.6, abs=0.1)
 
-    # Rotherham is taller than it is wide: all of it fits a 560-pixel-high map.
-    shapes = ward_shapes(tuple(ward_table("E08000018")["ward_code"]))
-    view = view_for(shapes, 560)
-    ys = [y for polygon in shapes["polygon"] for _, y in polygon[0]]
-    xs = [x for polygon in shapes["polygon"] for x, _ in polygon[0]]
-    world = 512 * 2**view.zoom
-
-    def pixel_y(latitude):
-        return world * (1 - math.log(math.tan(math.pi / 4 + math.radians(latitude) / 2)) / math.pi) / 2
-
-    assert pixel_y(min(ys)) - pixel_y(max(ys)) <= 560
-    assert abs(pixel_y(min(ys)) + pixel_y(max(ys)) - 2 * pixel_y(view.latitude)) < 1  # centred
-    assert world * (max(xs) - min(xs)) / 360 <= FIT_WIDTH
+    # Rotherham is taller than it is wide, Kent wider than tall: each fills its map's height or
+    # width (less the margin), centred, and both maps start from the same view, so an LA switch
+    # changes only the layers (the browser draws the map once, not twice).
+    specs = []
+    for code, limit in (("E08000018", "height"), ("E10000016", "width")):
+        wards = ward_table(code)
+        spec = json.loads(ward_map(code, "idaci_decile", wards, wards)[0].to_json())
+        points = [point for row in spec["layers"][0]["data"] for ring in row["polygon"] for point in ring]
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        half_width, half_height = FIT_WIDTH * FIT_MARGIN / 2, WARD_MAP_HEIGHT * FIT_MARGIN / 2
+        assert max(xs) <= half_width + 0.01 and max(ys) <= half_height + 0.01
+        assert max(xs) + min(xs) == pytest.approx(0, abs=0.02) and max(ys) + min(ys) == pytest.approx(0, abs=0.02)
+        filled = max(ys) if limit == "height" else max(xs)
+        assert filled == pytest.approx(half_height if limit == "height" else half_width, abs=0.01)
+        specs.append(spec)
+    start = {"target": [0, 0, 0], "zoom": 0, "zoomX": 0, "zoomY": 0, "minZoom": -1, "maxZoom": 7}
+    assert specs[0]["initialViewState"] == specs[1]["initialViewState"] == start
+    assert specs[0]["views"] == [{"@@type": "OrthographicView", "controller": True}]
 
 
 def test_ward_map_layers_and_no_base_map():

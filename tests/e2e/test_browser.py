@@ -121,6 +121,62 @@ def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
+def _map_picture(page):
+    """The ward map as drawn, in grey, with the pointer off it (hovering highlights a ward)."""
+    import io
+
+    from PIL import Image
+
+    page.mouse.move(5, 5)
+    _idle(page)
+    canvas = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first
+    # Below the app's sticky header, which would otherwise cover the top of the picture.
+    canvas.evaluate("c => window.scrollBy(0, c.getBoundingClientRect().top - 150)")
+    page.wait_for_timeout(1000)
+    return Image.open(io.BytesIO(canvas.screenshot())).convert("L")
+
+
+def _share_different(one, other) -> float:
+    """The share of pixels that differ clearly between two pictures of the same size."""
+    from PIL import ImageChops
+
+    histogram = ImageChops.difference(one, other).histogram()
+    return sum(histogram[40:]) / (one.width * one.height)
+
+
+def test_ward_map_zoom_stays_across_las_until_reset(server, page, artifacts):
+    page.goto(f"{server}/wards?la=E08000038")
+    heading = page.get_by_role("heading", name="Barnsley")
+    heading.wait_for(timeout=90_000)
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
+    _map_picture(page)
+    box = page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # The ward last under the pointer stays highlighted after it leaves (deck.gl, as Streamlit runs
+    # it): hover where the zoom will happen before the first picture, so all pictures share it.
+    page.mouse.move(*centre)
+    fitted = _map_picture(page)
+    page.mouse.move(*centre)
+    for _ in range(3):
+        page.mouse.wheel(0, -200)
+        page.wait_for_timeout(300)
+    assert _share_different(fitted, _map_picture(page)) > 0.2  # zoomed in
+    # Every LA's map starts from the same view (one redraw per switch), so the zoom stays...
+    choose_la(page, "Rotherham")
+    page.get_by_role("heading", name="Rotherham").wait_for(timeout=60_000)
+    choose_la(page, "Barnsley")
+    heading.wait_for(timeout=60_000)
+    still_zoomed = _map_picture(page)
+    assert _share_different(fitted, still_zoomed) > 0.2
+    # ...until the button fits the LA again.
+    page.get_by_role("button", name="Reset map view").click()
+    page.wait_for_timeout(1000)
+    reset = _map_picture(page)
+    reset.save(artifacts / "ward_map_reset.png")
+    assert _share_different(fitted, reset) < 0.01
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def _idle(page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=60_000)
 
