@@ -90,8 +90,9 @@ CHARTS_REDRAWN = (
     f" && (now => now.length > 0 && now.every((m, i) => m !== (window.__chartsBefore || [])[i]))({CHART_TEXTS})"
 )
 # Notes when WebGL last drew (window.__glLastDraw) and counts draw calls (window.__glDraws), so a
-# check can wait for the map: after an LA switch deck.gl draws the new LA's shapes, then draws
-# them again in the new LA's view, and how far apart those frames fall varies.
+# check can wait for the map: after an LA switch the map is done at its last draw once it has
+# been still for a while (it draws once per switch now, but hover picking and late data can add
+# frames, and when they fall varies).
 COUNT_GL_DRAWS = """
 window.__glDraws = 0;
 window.__glLastDraw = 0;

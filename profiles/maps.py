@@ -4,12 +4,13 @@ Geometry comes from the GeoParquet files the build writes. LA outlines are simpl
 `shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
 sent as built (further simplification damages small wards). Shapes are sent placed in pixels about
 the map's centre at the zoom that fits them (`Fit`), so every map starts from the same flat view
-and an LA switch redraws the map once (see `choropleth`); Kent's 265 wards come to under 200 kB.
+and an LA switch redraws the map once (see `choropleth`); Kent's 265 wards come to about 195 kB.
 Borders are drawn as one network in which a border two areas share is one line (`outline_paths`),
 not as each area's own outline: half the segments for the browser to draw."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from dataclasses import dataclass
@@ -25,21 +26,24 @@ import streamlit as st
 
 from profiles.db import DATA_DIR
 
-# About 1 km: invisible at national scale, and it keeps the map's JSON near 160 kB. Much larger
+# About 1 km: invisible at national scale, and it keeps the map's JSON near 200 kB. Much larger
 # maps (we measured 340 kB) draw, but Streamlit then drops click selections on them.
 LA_SIMPLIFY_DEGREES = 0.012
 COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
-BORDER_PIXELS = 0.5  # at the fitted zoom: drawn 1 pixel wide, wider only when zoomed in 2x or more
-# The maps' starting views: the shapes are placed in pixels about the centre (see `choropleth`), so
-# every map starts from one of these. Zoom is relative to the fit: -1 shows twice the area, 7 a
-# 128th of its width. The two differ by a zoom too small to see: moving a map to the other one is
-# how a "Reset map view" button makes Streamlit's element apply the starting view again.
-# deck.gl's flat view keeps its zoom per axis once the user zooms: a reset must set those too.
+BORDER_PIXELS = 0.5  # at the fitted zoom: drawn 1 pixel wide, wider only when zoomed in beyond 2x
+HIGHLIGHT_PIXELS = 2  # the outline round estimated areas: never thinner than this
+# The maps' two starting views. Shapes are placed in pixels about the map's centre (see
+# `choropleth`), so every map starts from the same view, whatever its LA. Zoom is relative to the
+# fit: -1 shows twice the width and height, 7 a 128th of the width. The two views differ, by amounts
+# too small to see, in every key a user's zoom or pan changes (deck.gl's flat view keeps a zoom per
+# axis once zoomed): Streamlit's element applies only the keys of a starting view that changed, so
+# moving a map to the other view (`CompactDeck.starting_from`) is how "Reset map view" works.
 PLANE_VIEWS = tuple(
-    pdk.ViewState(target=[0, 0, 0], zoom=zoom, zoom_x=zoom, zoom_y=zoom, min_zoom=-1, max_zoom=7) for zoom in (0, 1e-6)
+    pdk.ViewState(target=[0, shift, 0], zoom=shift, zoom_x=shift, zoom_y=shift, min_zoom=-1, max_zoom=7)
+    for shift in (0, 1e-6)
 )
-# Map heights in pixels (the views draw them at these heights; the initial view is fitted to them).
+# Map heights in pixels (the views draw them at these heights; the shapes are fitted to them).
 LA_MAP_HEIGHT = 620
 WARD_MAP_HEIGHT = 560
 DISTRICT_MAP_HEIGHT = 480
@@ -76,12 +80,41 @@ class CompactDeck(pdk.Deck):
     indented output is almost five times larger than the data it carries."""
 
     _json: str | None = None
+    _view: int = 0  # which of PLANE_VIEWS it starts from
+    _twin: CompactDeck | None = None
 
     def to_json(self) -> str:
         # Built once: a cached deck is shared between sessions and never changed.
         if self._json is None:
             self._json = json.dumps(json.loads(super().to_json()), separators=(",", ":"))
         return self._json
+
+    def starting_from(self, view: int) -> CompactDeck:
+        """This deck starting from `PLANE_VIEWS[view]`: itself, or its twin, made once, which shares
+        its layers and whose JSON is this one's with the starting view swapped (no rebuild, and a
+        cache of decks holds one per map, not one per starting view)."""
+        if view == self._view:
+            return self
+        if self._twin is None:
+            old, new = (_starting_view_json(number) for number in (self._view, view))
+            text = self.to_json()
+            if text.count(old) != 1:
+                raise ValueError("this deck does not start from one of the maps' starting views")
+            twin = copy.copy(self)
+            twin.initial_view_state, twin._view, twin._json, twin._twin = (
+                PLANE_VIEWS[view],
+                view,
+                text.replace(old, new),
+                self,
+            )
+            self._twin = twin
+        return self._twin
+
+
+def _starting_view_json(view: int) -> str:
+    """`PLANE_VIEWS[view]` as it appears in a CompactDeck's JSON."""
+    spec = json.loads(pdk.Deck(initial_view_state=PLANE_VIEWS[view]).to_json())["initialViewState"]
+    return '"initialViewState":' + json.dumps(spec, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -192,7 +225,7 @@ class Fit:
         scale = 512 * 2**self.zoom
         out = []
         for line in lines:
-            world = mercator(np.asarray(line, dtype=float))
+            world = mercator(np.asarray(line, dtype=float).reshape(-1, 2))
             out.append(np.round((world - (self.x, self.y)) * scale, decimals).tolist())
         return out
 
@@ -212,7 +245,10 @@ def fit(shapes: pd.DataFrame, height: int) -> Fit:
     Zoom 0 is a 512-pixel world, as in deck.gl, and latitude is fitted in Web Mercator, so a tall
     area (Rotherham) is not cut off at the top and bottom.
     """
-    world = mercator(np.array([point for polygon in shapes["polygon"] for point in polygon[0]], dtype=float))
+    points = np.array([point for polygon in shapes["polygon"] for point in polygon[0]], dtype=float).reshape(-1, 2)
+    if not len(points):
+        raise ValueError("there are no shapes to fit in the map")
+    world = mercator(points)
     (west, north), (east, south) = world.min(axis=0), world.max(axis=0)
     zoom = min(
         math.log2(FIT_WIDTH * FIT_MARGIN / (512 * max(east - west, 1e-9))),
@@ -235,9 +271,11 @@ def outline_paths(polygons, decimals: int = COORD_DECIMALS) -> list[list[list[fl
     return [[[round(x, decimals), round(y, decimals)] for x, y in part.coords] for part in shapely.get_parts(network)]
 
 
-def _path_layer(paths: list, layer_id: str, colour: list[int], width: float, max_pixels: int) -> pdk.Layer:
-    """Lines along `paths`, `width` pixels wide at the fitted zoom, wider as one zooms in (at least
-    1 pixel, at most `max_pixels`); not pickable."""
+def _path_layer(
+    paths: list, layer_id: str, colour: list[int], width: float, min_pixels: int, max_pixels: int
+) -> pdk.Layer:
+    """Lines along `paths`, `width` pixels wide at the fitted zoom, wider as one zooms in (never
+    under `min_pixels` or over `max_pixels`); not pickable."""
     return pdk.Layer(
         "PathLayer",
         data=pd.DataFrame({"path": paths}),
@@ -245,7 +283,7 @@ def _path_layer(paths: list, layer_id: str, colour: list[int], width: float, max
         get_path="path",
         get_color=colour,
         get_width=width,
-        width_min_pixels=1,
+        width_min_pixels=min_pixels,
         width_max_pixels=max_pixels,
         pickable=False,
     )
@@ -261,8 +299,7 @@ def choropleth(
     height: int = WARD_MAP_HEIGHT,
     borders: list[list[list[float]]] | None = None,
     decimals: int = 2,
-    view: int = 0,
-) -> pdk.Deck:
+) -> CompactDeck:
     """A pydeck Deck of filled polygons, their borders and no base map, fitted to a map `height` tall.
 
     `shapes` must carry `polygon` (rings of longitude and latitude), `fill` (RGBA) and the fields named
@@ -273,12 +310,12 @@ def choropleth(
     has them cached.
 
     The shapes are sent already placed, in pixels from the map's centre at the zoom that fits them
-    (`Fit.plane`, rounded to `decimals`), and drawn in a flat view whose starting view,
-    `PLANE_VIEWS[view]`, is the same for every LA. So when the page moves to another LA only the
-    layers change and the browser draws the map once; a change of starting view made Streamlit's
-    element draw it twice (the new shapes in the old view, then the new view), about 40 ms more per
-    LA switch here. The other side of it: a zoom or pan the user made stays when the LA changes,
-    until they reset the view (the page then asks for the other `view`).
+    (`Fit.plane`, rounded to `decimals`), and drawn in a flat view that starts from
+    `PLANE_VIEWS[0]` whatever the LA. So when the page moves to another LA only the layers change
+    and the browser draws the map once; a change of starting view made Streamlit's element draw it
+    twice (the new shapes in the old view, then the new view), about 40 ms more per LA switch here.
+    The other side of it: a zoom or pan the user made stays when the LA changes, until they reset
+    the view (the page then shows `starting_from(1)`, and back).
     """
     place = fit(shapes, height)
     rings_by_shape = [place.plane(rings, decimals) for rings in shapes["polygon"]]
@@ -299,6 +336,7 @@ def choropleth(
             f"{layer_id}_borders",
             OUTLINE,
             BORDER_PIXELS,
+            1,
             3,
         ),
     ]
@@ -306,7 +344,9 @@ def choropleth(
         rings = [
             ring for key, rings in zip(shapes[highlight_key], rings_by_shape) if key in highlighted for ring in rings
         ]
-        layers.append(_path_layer(rings, f"{layer_id}_highlight", highlight_colour or [17, 24, 39, 255], 2, 6))
+        layers.append(
+            _path_layer(rings, f"{layer_id}_highlight", highlight_colour or [17, 24, 39, 255], 2, HIGHLIGHT_PIXELS, 6)
+        )
     # map_provider=None with pydeck's default map_style (its "__MAP_STYLE__" placeholder) is what
     # tells Streamlit's element to draw no base map. With map_style=None, Streamlit puts in Carto's
     # style instead: the browser then asks basemaps.cartocdn.com for it (we serve nothing from the
@@ -314,7 +354,7 @@ def choropleth(
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="OrthographicView", controller=True)],
-        initial_view_state=PLANE_VIEWS[view],
+        initial_view_state=PLANE_VIEWS[0],
         map_provider=None,
         tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
     )

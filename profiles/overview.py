@@ -61,7 +61,7 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
         "<b>{name}</b><br/>{region_name}<br/>" + spec.label(year, since) + ": <b>{value}</b>",
         "la_choropleth",
         height=LA_MAP_HEIGHT,
-        decimals=1,  # a tenth of a pixel at the fitted zoom (about 100 m): keeps the JSON small
+        decimals=1,  # a tenth of a pixel at the fitted zoom (about 110-125 m): keeps the JSON small
     )
     values = table[["name", spec.column, "tiny"]].dropna(subset=[spec.column])
 

@@ -9,11 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from profiles.db import query
-from profiles.maps import DISTRICT_MAP_HEIGHT, Legend, choropleth, classify, decile_colours, ward_borders, ward_shapes
+from profiles.maps import (
+    DISTRICT_MAP_HEIGHT,
+    CompactDeck,
+    Legend,
+    choropleth,
+    classify,
+    decile_colours,
+    ward_borders,
+    ward_shapes,
+)
 
 
 @dataclass(frozen=True)
@@ -96,24 +104,19 @@ def parse_ward_codes(text: str | None, known: set[str]) -> tuple[list[str], int]
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...], view: int = 0) -> tuple[pdk.Deck, Legend]:
+def ward_map_for(area_code: str, measure: str, shown_codes: tuple[str, ...]) -> tuple[CompactDeck, Legend]:
     """`ward_map` of an LA's wards with `shown_codes` not faded, built once and shared.
 
     Building the deck and its JSON is most of the wards page's server time. A cached deck is never
     changed (its JSON is made once, see `maps.CompactDeck`), so sessions can share it; the 153 LAs'
-    unfiltered maps come to about 6.4 MB of JSON.
+    unfiltered maps come to about 5.4 MB of JSON.
     """
     wards = ward_table(area_code)
-    return ward_map(area_code, measure, wards[wards["ward_code"].isin(shown_codes)], wards, view)
+    return ward_map(area_code, measure, wards[wards["ward_code"].isin(shown_codes)], wards)
 
 
-def ward_map(
-    area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame, view: int = 0
-) -> tuple[pdk.Deck, Legend]:
-    """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined.
-
-    `view` picks the starting view (`maps.PLANE_VIEWS`): the page moves to the other one to reset it.
-    """
+def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.DataFrame) -> tuple[CompactDeck, Legend]:
+    """The ward choropleth: every ward drawn, filtered-out wards faded, estimated wards outlined."""
     spec = WARD_MEASURES[measure]
     codes = tuple(all_wards["ward_code"])
     shapes = ward_shapes(codes).merge(all_wards, on="ward_code", how="left")
@@ -153,7 +156,6 @@ def ward_map(
         highlighted=estimated,
         highlight_colour=[234, 88, 12, 255],
         borders=ward_borders(codes),
-        view=view,
     )
     return deck, legend
 
@@ -241,7 +243,7 @@ def district_gld(area_code: str) -> pd.DataFrame:
     )
 
 
-def district_map(area_code: str, group: str, view: int = 0) -> tuple[pdk.Deck, Legend, pd.DataFrame] | None:
+def district_map(area_code: str, group: str) -> tuple[CompactDeck, Legend, pd.DataFrame] | None:
     """The county's districts coloured by 2021/22 GLD (all or FSM); None if it has no districts."""
     from profiles.maps import district_shapes
 
@@ -265,6 +267,5 @@ def district_map(area_code: str, group: str, view: int = 0) -> tuple[pdk.Deck, L
         "<b>{lad_name}</b> ({lad_code})<br/>GLD 2021/22, " + label + ": <b>{value}</b>",
         "district_choropleth",
         height=DISTRICT_MAP_HEIGHT,
-        view=view,
     )
     return deck, legend, table

@@ -114,16 +114,6 @@ def reset_map_view() -> None:
     st.session_state["map_view"] = 1 - map_view()
 
 
-def reset_button(key: str) -> None:
-    st.button(
-        "Reset map view",
-        key=key,
-        on_click=reset_map_view,
-        icon=":material/fit_screen:",
-        help="Fit the whole LA in the maps again. A zoom or pan you make stays when you change LA or filters.",
-    )
-
-
 def context_panel(code: str, name: str) -> None:
     """The LA's deprivation, FSM eligibility and latest GLD, beside the ward map."""
     context = la_context(code)
@@ -174,7 +164,7 @@ def district_layer(code: str, name: str) -> None:
         format_func={"all": "All children", "fsm": "FSM-eligible children"}.get,
     )
     widget_to_url("dgroup", group)
-    result = district_map(code, group, map_view())
+    result = district_map(code, group)
     st.caption(
         "District GLD is published for 2021/22 only (official EYFSP 2021/22 file); it is "
         "not comparable with 2018/19 and later years are published by upper-tier LA only."
@@ -183,9 +173,9 @@ def district_layer(code: str, name: str) -> None:
         st.info(f"No district boundaries are available for {name}'s 2021/22 districts.")
         return
     deck, legend, table = result
-    st.pydeck_chart(deck, height=DISTRICT_MAP_HEIGHT, key="district_map")
+    # "Reset map view" under the ward map resets this map too.
+    st.pydeck_chart(deck.starting_from(map_view()), height=DISTRICT_MAP_HEIGHT, key="district_map")
     st.markdown(legend_html(legend, "GLD 2021/22 (%)"), unsafe_allow_html=True)
-    reset_button("district_view_reset")
     st.dataframe(
         table.rename(
             columns={
@@ -271,13 +261,19 @@ def render() -> None:
     st.markdown(text)
     left, right = st.columns([3, 1])
     with left:
-        deck, legend = ward_map_for(code, measure, tuple(shown["ward_code"]), map_view())
-        st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=MAP_KEY, height=WARD_MAP_HEIGHT)
+        deck, legend = ward_map_for(code, measure, tuple(shown["ward_code"]))
+        st.pydeck_chart(
+            deck.starting_from(map_view()),
+            on_select="rerun",
+            selection_mode="single-object",
+            key=MAP_KEY,
+            height=WARD_MAP_HEIGHT,
+        )
         note = (
             "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. "
             "No base map: boundaries ONS December 2023. Zoom with the mouse wheel or a double click, drag to move "
-            "(the view stays when you change LA or filters, until you reset it); click a ward to add it to the "
-            "wards chosen by name."
+            "(the view stays when you change LA or filters, until you press Reset map view); click a ward to add "
+            "it to the wards chosen by name."
         )
         st.markdown(legend_html(legend, WARD_MEASURES[measure].label, note), unsafe_allow_html=True)
         buttons = st.container(horizontal=True)
@@ -288,7 +284,14 @@ def render() -> None:
                 "ward_png",
                 "Download map PNG",
             )
-            reset_button("ward_view_reset")
+            st.button(
+                "Reset map view",
+                key="ward_view_reset",
+                on_click=reset_map_view,
+                icon=":material/fit_screen:",
+                help="Fit the whole LA in the maps on this page again. A zoom or pan you make stays when you "
+                "change LA or filters.",
+            )
     with right:
         context_panel(code, name)
 

@@ -160,6 +160,9 @@ def test_ward_map_zoom_stays_across_las_until_reset(server, page, artifacts):
     for _ in range(3):
         page.mouse.wheel(0, -200)
         page.wait_for_timeout(300)
+    page.mouse.down()  # and dragged a little way: the reset must undo a pan as well
+    page.mouse.move(centre[0] + 120, centre[1] + 60, steps=8)
+    page.mouse.up()
     assert _share_different(fitted, _map_picture(page)) > 0.2  # zoomed in
     # Every LA's map starts from the same view (one redraw per switch), so the zoom stays...
     choose_la(page, "Rotherham")
