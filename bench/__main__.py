@@ -12,7 +12,8 @@ Measures
   (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
   of text), so each page's time can be read as a ratio to what Streamlit and the picker cost. Each
   page is measured in turn with the floor, switch by switch (each 0.5 s after the last ended), in
-  two tabs, so both meet the same machine; the ratio is page p50 / floor p50 of that pairing;
+  two tabs, so both meet the same machine; the ratio is page p50 / floor p50 of that pairing,
+  with a 95% bootstrap interval over the pairs (`bench.stats.ratio_interval`);
 - many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
   Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
   thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
@@ -50,15 +51,16 @@ from datetime import datetime
 from pathlib import Path
 
 from bench.sessions import CHART_TEXTS, FLOOR_DRAWN
-from bench.stats import percentile, stats
+from bench.stats import percentile, ratio_interval, stats
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
 PAGES = ["profile", "peers", "wards", "overview"]
 SETTLE_S = 0.5  # pause before each paired switch, so it starts from an idle browser
 # Measured passes over SWITCH_LAS per page (and its floor): with one pass of 20 the floor beside
-# different pages of one run differed by up to 15%, which moved a ratio by about 0.15.
-MEASURED_PASSES = 2
+# different pages of one run differed by up to 15%, which moved a ratio by about 0.15. Three passes
+# (60 pairs a page) narrow the ratio's 95% interval to about +-0.1 on this 2-core machine.
+MEASURED_PASSES = 3
 CLIENTS = {"browser": "sessions", "floor": "sessions_floor", "protocol": "sessions_protocol"}  # -> results key
 SWITCH_LAS = [
     "Birmingham",
@@ -312,6 +314,8 @@ def measure_single(base: str, wanted: list[str], run_log: Path) -> dict:
                 results[key] = stats(timings)
                 results[key]["floor_p50_s"] = stats(floor)["p50_s"]
                 results[key]["ratio_p50_to_floor"] = round(results[key]["p50_s"] / results[key]["floor_p50_s"], 2)
+                low, high = ratio_interval(floor, timings)
+                results[key]["ratio_ci95_low"], results[key]["ratio_ci95_high"] = round(low, 2), round(high, 2)
                 # the server's script runs of the measured passes (after the warm-up pass, about 1 part in
                 # 1 + MEASURED_PASSES of the time)
                 warmed = began + (time.time() - began) / (1 + MEASURED_PASSES)
@@ -421,12 +425,17 @@ def target_rows(results: dict) -> list[dict]:
     """The targets of issue 8 (and the overview's of issue 5) with the measured value and whether each is met."""
     rows = []
 
-    def add(measure: str, value, limit: float, unit: str) -> None:
+    def add(measure: str, value, limit: float, unit: str, interval: tuple | None = None) -> None:
         if value is not None:
-            rows.append({"measure": measure, "value": value, "target": f"<= {limit:g}{unit}", "met": value <= limit})
+            row = {"measure": measure, "value": value, "target": f"<= {limit:g}{unit}", "met": value <= limit}
+            if interval:  # a 95% interval: "yes" only means the point estimate is within the target
+                row["ci95"] = list(interval)
+            rows.append(row)
 
     for key in ("profile", "peers", "wards"):  # LA switches, each beside the floor
-        add(f"{key}: p50 ratio to floor", results.get(key, {}).get("ratio_p50_to_floor"), 2, "")
+        page = results.get(key, {})
+        interval = (page["ratio_ci95_low"], page["ratio_ci95_high"]) if "ratio_ci95_low" in page else None
+        add(f"{key}: p50 ratio to floor", page.get("ratio_p50_to_floor"), 2, "", interval)
     # a change of mapped measure is not an LA switch: its target is issue 5's, p95 within a second
     add("overview measure change: p95 (s)", results.get("overview_measure_change", {}).get("p95_s"), 1, " s")
     # the floor sessions are a control, not a target: the same tabs on the minimal page show what
@@ -463,9 +472,12 @@ def report(results: dict) -> None:
             for kind, count in results.get(key, {}).get(kinds, {}).items():
                 print(f"  {key} {kinds[:-6].replace('_', ' ')} x{count}: {kind}")
     print()
-    print(f"{'target':<44}{'value':>10}{'target':>12}{'met?':>6}")
+    print(f"{'target':<44}{'value':>10}{'target':>12}{'met?':>6}  95% interval")
     for row in results["targets"]:
-        print(f"{row['measure']:<44}{row['value']!s:>10}{row['target']:>12}{'yes' if row['met'] else 'NO':>6}")
+        interval = f"  {row['ci95'][0]}-{row['ci95'][1]}" if "ci95" in row else ""
+        print(
+            f"{row['measure']:<44}{row['value']!s:>10}{row['target']:>12}{'yes' if row['met'] else 'NO':>6}{interval}"
+        )
 
 
 def think_range(text: str) -> tuple[float, float]:

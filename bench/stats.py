@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 
 
@@ -23,3 +24,21 @@ def stats(values: list[float]) -> dict:
         "p95_s": round(percentile(values, 0.95), 3),
         "max_s": round(max(values), 3),
     }
+
+
+def ratio_interval(floor: list[float], page: list[float], draws: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """A 95% bootstrap interval for median(page) / median(floor), from switches taken in pairs.
+
+    `floor[i]` and `page[i]` were measured one after the other, so each draw resamples whole pairs:
+    whatever slowed the machine for one pair stays in that pair. Seeded, so a run's report is
+    repeatable.
+    """
+    if len(floor) != len(page) or not floor:
+        raise ValueError(f"need the same number of floor and page switches, not {len(floor)} and {len(page)}")
+    chooser = random.Random(seed)
+    pairs = list(zip(floor, page))
+    ratios = []
+    for _ in range(draws):
+        sample = chooser.choices(pairs, k=len(pairs))
+        ratios.append(statistics.median(p for _, p in sample) / statistics.median(f for f, _ in sample))
+    return percentile(ratios, 0.025), percentile(ratios, 0.975)
