@@ -3,9 +3,11 @@
 Building an LA's charts the first time (Altair composition and validation) costs about 0.6 s of
 CPU; drawing them from the cache costs a few hundredths. When thirty people at an event each pick
 a different LA at once, those first builds queue behind one Python interpreter. So the first page
-load of a server starts one low-priority thread that builds the profile charts and the May 2025
-peer charts (latest year and trend for all children) of every LA (about two minutes of one core), pausing between LAs so that people's own
-page runs go first. Set GLD_WARM_CACHES=0 to turn it off (the tests do, to keep timings steady).
+load of a server starts one low-priority thread that builds the profile charts, the May 2025
+peer charts (latest year and trend for all children) and the unfiltered ward map of every LA (about
+two minutes of one core; the ward maps are about 5 s of it and 50 MB of memory once the ward shapes
+are loaded), pausing between LAs so that people's own page runs go first. Set GLD_WARM_CACHES=0 to
+turn it off (the tests do, to keep timings steady).
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ def enabled() -> bool:
 
 
 def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
-    """Build and cache every LA's profile charts and May 2025 peer charts. Returns the LAs warmed."""
+    """Build and cache every LA's profile charts, May 2025 peer charts and ward map. Returns the LAs warmed."""
     from profiles.overview import england_trajectory_export
     from profiles.pack import peer_exports_for, peer_trend_export, profile_exports_for
     from profiles.peers import peer_codes
     from profiles.queries import latest_year
+    from profiles.wards import WardFilters, apply_filters, ward_map_for, ward_table
 
     if codes is None:
         codes = query("SELECT area_code FROM areas WHERE level = 'la' ORDER BY name")["area_code"].tolist()
@@ -43,6 +46,9 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
         peers, description = peer_codes(code, "sn2025", [])
         if peers:  # the same arguments, in the same order, as the peers page passes
             peer_trend_export(code, tuple(peers), "all", description)
+        wards = ward_table(code)
+        if not wards.empty:  # the wards page's first view: every filter at its default, coloured by IDACI decile
+            ward_map_for(code, "idaci_decile", tuple(apply_filters(wards, WardFilters())["ward_code"]))
         time.sleep(pause)
     return len(codes)
 

@@ -332,3 +332,22 @@ def test_peer_table_is_static_html_with_the_la_highlighted_and_each_target_basis
     table = next(h.proto.body for h in scilly.html if "Isles of Scilly and its peers" in h.proto.body)
     own = table.split('<tr class="own">')[1].split("</tr>")[0]
     assert ">all derived, FSM none<" in own and ">tiny cohort; FSM: low reliability<" in own
+
+
+def test_warmed_ward_map_is_the_one_the_wards_page_draws(monkeypatch):
+    """Warming builds the LA's unfiltered ward map with the page's own arguments: the page builds none."""
+    import profiles.wards as wards
+    from profiles.warm import warm_all
+
+    built = []
+    real = wards.ward_map
+    monkeypatch.setattr(wards, "ward_map", lambda code, *args: built.append(code) or real(code, *args))
+    wards.ward_map_for.clear()
+    assert warm_all(["E08000018"], pause=0) == 1
+    assert built == ["E08000018"]
+    app = run_page("views/wards.py", "E08000018")
+    assert not app.exception
+    assert len(app.get("deck_gl_json_chart")) == 1
+    assert built == ["E08000018"]  # drawn from the warmed cache, not built again
+    app.slider(key="ward_deciles").set_value((1, 3)).run()
+    assert built == ["E08000018", "E08000018"]  # a filtered map is another map: the count can move
