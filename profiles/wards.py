@@ -43,6 +43,7 @@ WARD_MEASURES: dict[str, WardMeasure] = {
         "pct_children_idaci_decile1", "% of children in the most deprived IDACI decile", "percent"
     ),
 }
+DEFAULT_MEASURE = "idaci_decile"  # the map's colour on a first visit (with `WardFilters()`: the page's first view)
 DECILE_FILTERS = {"idaci_decile": "IDACI ward decile", "imd_decile": "IMD ward decile"}
 METHOD_NOTE = (
     "GLD is not published by ward. Ward figures are built from the English Indices of Deprivation 2019 "

@@ -35,7 +35,7 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     from profiles.pack import peer_exports_for, peer_trend_export, profile_exports_for
     from profiles.peers import peer_codes
     from profiles.queries import latest_year
-    from profiles.wards import WardFilters, apply_filters, ward_map_for, ward_table
+    from profiles.wards import DEFAULT_MEASURE, WardFilters, apply_filters, ward_map_for, ward_table
 
     if codes is None:
         codes = query("SELECT area_code FROM areas WHERE level = 'la' ORDER BY name")["area_code"].tolist()
@@ -47,8 +47,8 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
         if peers:  # the same arguments, in the same order, as the peers page passes
             peer_trend_export(code, tuple(peers), "all", description)
         wards = ward_table(code)
-        if not wards.empty:  # the wards page's first view: every filter at its default, coloured by IDACI decile
-            ward_map_for(code, "idaci_decile", tuple(apply_filters(wards, WardFilters())["ward_code"]))
+        if not wards.empty:  # the wards page's first view: every filter at its default
+            ward_map_for(code, DEFAULT_MEASURE, tuple(apply_filters(wards, WardFilters())["ward_code"]))
         time.sleep(pause)
     return len(codes)
 

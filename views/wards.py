@@ -11,6 +11,7 @@ from profiles.pack import ward_exports
 from profiles.targets import academic_year
 from profiles.wards import (
     DECILE_FILTERS,
+    DEFAULT_MEASURE,
     METHOD_NOTE,
     WARD_MEASURES,
     WardFilters,
@@ -212,10 +213,11 @@ def render() -> None:
     st.header(name)
     st.info(METHOD_NOTE, icon="ℹ️")
 
-    st.session_state.setdefault("ward_measure", "idaci_decile")
-    st.session_state.setdefault("ward_decile_by", "idaci_decile")
-    st.session_state.setdefault("ward_deciles", (1, 10))
-    st.session_state.setdefault("ward_min_children", 0)
+    first_view = WardFilters()  # the defaults the background warming builds this LA's map with
+    st.session_state.setdefault("ward_measure", DEFAULT_MEASURE)
+    st.session_state.setdefault("ward_decile_by", first_view.decile_measure)
+    st.session_state.setdefault("ward_deciles", first_view.decile_range)
+    st.session_state.setdefault("ward_min_children", first_view.min_children)
     labels = dict(zip(wards["ward_code"], wards["ward_name"]))
     # The five controls share one wrapping row (one block to redraw on an LA switch, not five columns).
     controls = st.container(horizontal=True, gap="medium")
