@@ -146,7 +146,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     newer_ees = (
         [readers.read_ees_headline(raw, readers.EES_HEADLINE_FILE)] if readers.EES_HEADLINE_FILE in present else []
     )
-    gld, gld_former, cohort_estimates = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
+    gld, gld_former, cohort_estimates, cohort_backtest = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
 
     targets = derive_targets(gld, la_codes, read_published_targets(paths.published_targets))
@@ -190,6 +190,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
         "gld": gld,
         "gld_former_las": gld_former,
         "cohort_estimates": cohort_estimates,
+        "cohort_backtest": cohort_backtest,
         "targets_2028": targets,
         "statistical_neighbours": neighbours,
         "fsm_eligibility": fsm,

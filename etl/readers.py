@@ -41,6 +41,7 @@ APS_FILE = "nesta-afs-neighbourhood/APS_GLD_ELG_EXP_2013_2019.csv"
 FSM_COHORT_FILE = "nesta-afs-neighbourhood/EYFSP_LA_2_com_lit_maths_additional_tables_2013_2019.xlsx"
 POPULATION_FILE = "ons-mye-lad-policyengine/age.csv"
 DISTRICT_2019_FILE = "psychty-eyfsp-2019/EYFSP_LAD_1_key_measures_additional_tables_2019.xlsx"
+NATIONAL_2019_FILE = "psychty-eyfsp-2019/EYFSP_National_1_key_measures_additional_tables_2013_2019.xlsx"
 FINGERTIPS_FSM_FILE = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
 SN_2025_FILE = "dfe-lait/sn_may_2025.xlsx"
 SN_2021_FILE = "dfe-lait/sn_april_2021.xlsx"
@@ -226,23 +227,24 @@ EES_COLUMN_NAMES = {
     "gld_percentage": ("gld_percentage", "gld_children_percent"),
 }
 # Free school meal breakdowns, as DfE has labelled them (lower case). "All other" (not known to be
-# eligible: not eligible + unknown) is the 2021/22 definition of non-FSM; later files split it.
+# eligible: not eligible + unknown) is the group DfE's published FSM gap compares with; later files
+# split it into "not eligible" and "unknown", from whose counts the build derives it again.
 EES_FSM_GROUPS = {
     "known to be eligible for free school meals": "fsm",
     "eligible for free school meals": "fsm",
     "fsm eligible": "fsm",
     "eligible for fsm": "fsm",
     "fsm": "fsm",
-    "not eligible for free school meals": "non_fsm",
-    "not eligible for fsm": "non_fsm",
-    "fsm not eligible": "non_fsm",
-    "not fsm eligible": "non_fsm",
+    "not eligible for free school meals": "not_eligible",
+    "not eligible for fsm": "not_eligible",
+    "fsm not eligible": "not_eligible",
+    "not fsm eligible": "not_eligible",
     "not known to be eligible for free school meals": "all_other",
     "not known to be fsm eligible": "all_other",
-    "fsm unknown": None,
-    "unknown": None,
-    "fsm unclassified": None,
-    "unclassified": None,
+    "fsm unknown": "unknown",
+    "unknown": "unknown",
+    "fsm unclassified": "unknown",
+    "unclassified": "unknown",
     "total": None,
 }
 EES_LEVELS = ["National", "Regional", "Local authority", "Local authority district"]
@@ -252,7 +254,7 @@ def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
     """Read an official EYFSP headline-measures file (one year or several): total and FSM rows.
 
     Returns England, region, LA and district rows for all genders combined, with `year`,
-    `pupil_group` ('all' | 'fsm' | 'non_fsm' | 'all_other'), `children_number`, `gld_number`,
+    `pupil_group` ('all' | 'fsm' | 'not_eligible' | 'unknown' | 'all_other'), `children_number`, `gld_number`,
     `gld_percentage` (floats) and the geography columns as in the file.
 
     Raises:
@@ -369,6 +371,35 @@ def read_districts_2019(raw_dir: Path) -> pd.DataFrame:
     return frame
 
 
+def read_national_2019(raw_dir: Path) -> pd.DataFrame:
+    """Read England's 2012/13–2018/19 GLD counts for FSM and all other pupils (gender Total).
+
+    The file's percentages are whole numbers; its counts are exact, so callers compute 1 dp.
+
+    Returns:
+        year, pupil_group ('fsm' | 'all_other'), number_of_pupils, gld_number.
+    """
+    file = NATIONAL_2019_FILE
+    columns = ["time_period", "geographic_level", "characteristic_type", "gender", "number_of_pupils", "gld_number"]
+    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    for column in ("geographic_level", "characteristic_type", "gender"):
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    groups = {"FSM": "fsm", "All other pupils": "all_other"}
+    frame = frame[
+        (frame["geographic_level"] == "National")
+        & (frame["gender"] == "Total")
+        & frame["characteristic_type"].isin(groups)
+    ].copy()
+    frame["pupil_group"] = frame["characteristic_type"].map(groups)
+    frame["year"] = academic_year_end(frame["time_period"], file)
+    for column in ("number_of_pupils", "gld_number"):
+        frame[column] = parse_numeric(frame[column], "excel", file, column)
+    found = frame.groupby("pupil_group")["year"].nunique()
+    if found.reindex(list(groups.values())).fillna(0).min() == 0:
+        raise BuildError(f"data/raw/{file}: column 'characteristic_type' has no rows for FSM or all other pupils")
+    return frame[["year", "pupil_group", "number_of_pupils", "gld_number"]].reset_index(drop=True)
+
+
 def read_ward_hierarchy(raw_dir: Path) -> pd.DataFrame:
     """Read DfE's ward → district → LA hierarchy (used for 2019 district → LA)."""
     return _read_csv(
@@ -379,9 +410,12 @@ def read_ward_hierarchy(raw_dir: Path) -> pd.DataFrame:
 
 
 def read_population(raw_dir: Path) -> pd.DataFrame:
-    """Read ONS mid-2023 population by single year of age for districts (ages 0–5 only)."""
+    """Read ONS mid-2023 population by single year of age for districts (ages 0–15).
+
+    Ages above 5 are the cohorts already assessed: the cohort estimates are anchored on them.
+    """
     file = POPULATION_FILE
-    ages = [str(age) for age in range(0, 6)]
+    ages = [str(age) for age in range(0, 16)]
     frame = _read_csv(raw_dir, file, ["code", "name", *ages])
     for column in ages:
         frame[column] = parse_numeric(frame[column], "ons", file, column)

@@ -108,7 +108,7 @@ def headline_release(data_dir: Path, years: dict[int, float]) -> bytes:
     con = duckdb.connect(str(data_dir / "gld.duckdb"), read_only=True)
     latest = con.execute(
         "SELECT a.area_code, a.level, a.region_code, g.pupil_group, g.pct FROM areas a "
-        "JOIN gld g ON g.area_code = a.area_code AND g.year = 2025 AND g.pupil_group IN ('all', 'fsm', 'non_fsm')"
+        "JOIN gld g ON g.area_code = a.area_code AND g.year = 2025 AND g.pupil_group IN ('all', 'fsm', 'not_eligible')"
     ).df()
     con.close()
     level_names = {"england": "National", "region": "Regional", "la": "Local authority"}
@@ -119,7 +119,7 @@ def headline_release(data_dir: Path, years: dict[int, float]) -> bytes:
             for topic, breakdown, children, value in (
                 ("Total", "Total", 1000, pct.get("all")),
                 ("Free school meals", "FSM eligible", 200, pct.get("fsm")),
-                ("Free school meals", "FSM not eligible", 780, pct.get("non_fsm")),
+                ("Free school meals", "FSM not eligible", 780, pct.get("not_eligible")),
                 ("Free school meals", "FSM unknown", 20, 50.0),
             ):
                 known = value is not None and pd.notna(value)
@@ -190,6 +190,11 @@ def test_release_with_an_extra_year_lands_registered_and_rebuilt(data_copy, serv
     assert (all_2026["pct"], all_2026["children"], all_2026["achieved"]) == (69.3, 1000, 693)
     fsm_2026 = england[(england["year"] == 2026) & (england["pupil_group"] == "fsm")].iloc[0]
     assert (fsm_2026["pct"], fsm_2026["children"]) == (52.3, 200)  # England FSM 2025 = 51.3, + 1.0
+    # DfE's comparison group, derived from the counts: not eligible 780 × 73.5% = 573, unknown 20 × 50%
+    # = 10; (573 + 10) / 800 = 72.9%.
+    other_2026 = england[(england["year"] == 2026) & (england["pupil_group"] == "all_other")].iloc[0]
+    assert (other_2026["pct"], other_2026["children"], other_2026["achieved"]) == (72.9, 800, 583)
+    assert "not eligible + unknown" in other_2026["source"]
     assert rotherham_2026 is not None
     assert first_estimate == 2027  # estimates only after the last published year
     assert targets == pytest.approx((73.3, 56.6))  # targets keep their 2023/24 base
