@@ -35,9 +35,12 @@ FALLBACK_LABELS = {
 }
 
 TARGET_UPLIFT = 9.0
-DERIVED_BASIS = "derived: 2023/24 + 9.0 pp"
+DERIVED_BASIS = "derived: 2023/24 + 9.0 percentage points"
+# A year group smaller than this gives a GLD percentage whose 95% interval (about ±9 points at 100
+# children) is as wide as the target uplift: targets derived from it are flagged low reliability.
+TINY_COHORT = 100
 TARGET_BASE_YEAR = 2024
-ENGLAND_AMBITION = 75.0
+ENGLAND_AMBITION = 75.0  # published as "75%"
 ENGLAND_AMBITION_SOURCE = (
     "Giving every child the best start in life (HM Government, July 2025): national ambition 75% by 2028"
 )
@@ -152,20 +155,26 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
 
 
 def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFrame) -> pd.DataFrame:
-    """`targets_2028`: each LA's 2028 targets for all and FSM children, plus England at 75.0.
+    """`targets_2028`: each LA's 2028 targets for all and FSM children, plus England at 75.
 
     Rule: target = 2023/24 GLD + 9.0 percentage points, for all and FSM alike (it reproduces
-    every published target). A published value overrides a derived one. Where the rule gives
-    more than 100 % or there is no 2023/24 value, the target is 'not derivable' (null); nothing
-    is capped.
+    every published target). A published value overrides a derived one and keeps its citation and
+    its published precision (`decimals`). Where the rule gives more than 100 % or there is no
+    2023/24 value, the target is 'not derivable' (null); nothing is capped. A derived target whose
+    2023/24 value comes from fewer than TINY_COHORT children is flagged low reliability, with a note
+    saying why.
 
     Parameters:
-        gld: the `gld` table.
+        gld: the `gld` table (area_code, year, pupil_group, pct; `children` when known).
         la_codes: the 153 current LA codes.
-        published: area_code, pupil_group ('all' | 'fsm'), target, source.
+        published: area_code, pupil_group ('all' | 'fsm'), target (text, as published), source.
     """
-    base = gld[gld["year"] == TARGET_BASE_YEAR].pivot_table(
-        index="area_code", columns="pupil_group", values="pct", aggfunc="first"
+    in_base = gld[gld["year"] == TARGET_BASE_YEAR]
+    base = in_base.pivot_table(index="area_code", columns="pupil_group", values="pct", aggfunc="first")
+    cohorts = (
+        in_base.pivot_table(index="area_code", columns="pupil_group", values="children", aggfunc="first")
+        if "children" in in_base
+        else pd.DataFrame()
     )
     rows = []
     for code in la_codes:
@@ -173,10 +182,13 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         for group in ("all", "fsm"):
             value = base.at[code, group] if code in base.index and group in base.columns else np.nan
             derived = round(value + TARGET_UPLIFT, 1) if pd.notna(value) else np.nan
+            cohort = cohorts.at[code, group] if code in cohorts.index and group in cohorts.columns else np.nan
+            row |= {f"decimals_{group}": 1, f"note_{group}": None, f"source_{group}": None}
             if pd.notna(derived) and derived <= 100:
-                row[f"target_{group}"], row[f"basis_{group}"], row[f"source_{group}"] = derived, DERIVED_BASIS, None
+                row |= {f"target_{group}": derived, f"basis_{group}": DERIVED_BASIS}
+                row[f"note_{group}"] = small_cohort_note(cohort)
             else:
-                row[f"target_{group}"], row[f"basis_{group}"], row[f"source_{group}"] = np.nan, "not derivable", None
+                row |= {f"target_{group}": np.nan, f"basis_{group}": "not derivable"}
         rows.append(row)
     targets = pd.DataFrame(rows)
     for entry in published.itertuples(index=False):
@@ -186,18 +198,34 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
             raise BuildError(
                 f"data/published_targets.csv: pupil_group must be 'all' or 'fsm', found {entry.pupil_group!r}"
             )
+        text = str(entry.target).strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise BuildError(
+                f"data/published_targets.csv: target {text!r} for {entry.area_code} is not a number"
+            ) from None
+        if not 0 < value <= 100:
+            raise BuildError(f"data/published_targets.csv: target {text!r} for {entry.area_code} is not a percentage")
         mask = targets["area_code"] == entry.area_code
-        targets.loc[mask, f"target_{entry.pupil_group}"] = float(entry.target)
-        targets.loc[mask, f"basis_{entry.pupil_group}"] = "published"
-        targets.loc[mask, f"source_{entry.pupil_group}"] = entry.source
+        group = entry.pupil_group
+        targets.loc[mask, f"target_{group}"] = value
+        targets.loc[mask, f"basis_{group}"] = "published"
+        targets.loc[mask, f"source_{group}"] = entry.source
+        targets.loc[mask, f"decimals_{group}"] = len(text.split(".")[1]) if "." in text else 0
+        targets.loc[mask, f"note_{group}"] = None
     england = {
         "area_code": ENGLAND_CODE,
         "target_all": ENGLAND_AMBITION,
         "basis_all": "published",
         "source_all": ENGLAND_AMBITION_SOURCE,
+        "decimals_all": 0,
+        "note_all": None,
         "target_fsm": np.nan,
         "basis_fsm": "not derivable",
         "source_fsm": None,
+        "decimals_fsm": 1,
+        "note_fsm": None,
     }
     targets = pd.concat([pd.DataFrame([england]), targets], ignore_index=True)
     targets["basis"] = np.where(targets["basis_all"] == targets["basis_fsm"], targets["basis_all"], "mixed")
@@ -205,26 +233,52 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         lambda r: "; ".join(dict.fromkeys(s for s in r if isinstance(s, str))) or None, axis=1
     )
     targets["source"] = sources
+    for group in ("all", "fsm"):
+        targets[f"decimals_{group}"] = targets[f"decimals_{group}"].astype("int64")
+        targets[f"low_reliability_{group}"] = targets[f"note_{group}"].notna()
     return targets[
         [
             "area_code",
             "target_all",
             "target_fsm",
+            "decimals_all",
+            "decimals_fsm",
             "basis",
             "basis_all",
             "basis_fsm",
             "source",
             "source_all",
             "source_fsm",
+            "low_reliability_all",
+            "low_reliability_fsm",
+            "note_all",
+            "note_fsm",
         ]
     ]
+
+
+def small_cohort_note(children: float) -> str | None:
+    """Why a derived target is low reliability, or None: its 2023/24 value comes from under TINY_COHORT children.
+
+    With fewer than 100 children the 95% interval of a GLD percentage is about ±9 points or wider,
+    as wide as the 9.0-point uplift itself, so the target mostly reflects one year's chance.
+    """
+    if pd.isna(children) or children >= TINY_COHORT:
+        return None
+    return (
+        f"Low reliability: derived from a 2023/24 result of about {int(children)} children (estimated), so that "
+        "year's value could be 9 percentage points or more away from the underlying level by chance alone; "
+        "confirm the target with DfE and enter it above."
+    )
 
 
 def read_published_targets(path: Path) -> pd.DataFrame:
     """Read the curated list of published targets (area_code, pupil_group, target, source)."""
     if not path.exists():
         raise BuildError(f"{path}: the list of published 2028 targets is missing")
-    frame = pd.read_csv(path, dtype=str, comment="#")
+    frame = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False)
     readers.require_columns(frame, ["area_code", "pupil_group", "target", "source"], path.name)
-    frame["target"] = pd.to_numeric(frame["target"], errors="raise")
-    return frame
+    empty = frame["source"].str.strip() == ""
+    if empty.any():
+        raise BuildError(f"{path.name}: target for {frame.loc[empty, 'area_code'].iloc[0]} has no citation in 'source'")
+    return frame  # targets stay text: their published precision is kept

@@ -35,8 +35,8 @@ class Rule:
     sql: str
 
 
-PUPIL_GROUPS = ("all", "fsm", "non_fsm")
-TARGET_BASES = ("published", "derived: 2023/24 + 9.0 pp", "not derivable")
+PUPIL_GROUPS = ("all", "fsm", "all_other", "not_eligible")
+TARGET_BASES = ("published", "derived: 2023/24 + 9.0 percentage points", "not derivable")
 
 CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
@@ -52,7 +52,7 @@ CONTRACTS: tuple[TableContract, ...] = (
         "gld",
         ("area_code", "year", "pupil_group"),
         ("pct", "framework", "source"),
-        {"pupil_group": PUPIL_GROUPS, "framework": ("2013-2019", "2022 onwards")},
+        {"pupil_group": PUPIL_GROUPS, "framework": ("2013-2019", "2022 onwards"), "decimals": (0, 1)},
         {"pct": (0, 100), "year": (2013, 2100), "children": (0, 1_000_000), "achieved": (0, 1_000_000)},
         min_rows=3000,
     ),
@@ -66,8 +66,14 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "targets_2028",
         ("area_code",),
-        ("basis", "basis_all", "basis_fsm"),
-        {"basis_all": TARGET_BASES, "basis_fsm": TARGET_BASES, "basis": (*TARGET_BASES, "mixed")},
+        ("basis", "basis_all", "basis_fsm", "decimals_all", "decimals_fsm", "low_reliability_all"),
+        {
+            "basis_all": TARGET_BASES,
+            "basis_fsm": TARGET_BASES,
+            "basis": (*TARGET_BASES, "mixed"),
+            "decimals_all": (0, 1),
+            "decimals_fsm": (0, 1),
+        },
         {"target_all": (0, 100), "target_fsm": (0, 100)},
         min_rows=154,
     ),
@@ -100,9 +106,17 @@ CONTRACTS: tuple[TableContract, ...] = (
         "cohort_estimates",
         ("area_code", "year", "pupil_group"),
         ("children", "counts_basis"),
-        {"pupil_group": PUPIL_GROUPS},
+        {"pupil_group": ("all", "fsm")},
         {"children": (0, 1_000_000)},
         400,
+    ),
+    TableContract(
+        "cohort_backtest",
+        ("area_code", "pupil_group"),
+        ("published", "estimated", "error_pct"),
+        {"pupil_group": ("all", "fsm")},
+        {"published": (1, 1_000_000)},
+        250,
     ),
     TableContract(
         "wards",
@@ -180,6 +194,18 @@ RULES: tuple[Rule, ...] = (
         "SELECT g.area_code || ' ' || g.year FROM gld g JOIN areas a USING (area_code) "
         "WHERE a.first_year IS NOT NULL AND g.year < a.first_year",
     ),
+    Rule(
+        "gld",
+        "a value published as a whole number is a whole number",
+        "SELECT area_code || ' ' || year || ' ' || pupil_group FROM gld WHERE decimals = 0 AND pct <> round(pct)",
+    ),
+    Rule(
+        "gld",
+        "all other (DfE's FSM comparison group) and not eligible are never both missing where FSM has a value",
+        "SELECT f.area_code || ' ' || f.year FROM gld f JOIN areas a ON a.area_code = f.area_code AND a.level <> 'la' "
+        "WHERE f.pupil_group = 'fsm' AND NOT EXISTS (SELECT 1 FROM gld o WHERE o.area_code = f.area_code "
+        "AND o.year = f.year AND o.pupil_group IN ('all_other', 'not_eligible'))",
+    ),
     Rule("gld", "no year 2020 or 2021 (no assessment)", "SELECT area_code FROM gld WHERE year IN (2020, 2021)"),
     Rule(
         "gld", "achieved never exceeds children", "SELECT area_code || ' ' || year FROM gld WHERE achieved > children"
@@ -199,6 +225,18 @@ RULES: tuple[Rule, ...] = (
         "every LA and England has a row",
         "SELECT a.area_code FROM areas a LEFT JOIN targets_2028 t USING (area_code) "
         "WHERE a.level IN ('la', 'england') AND t.area_code IS NULL",
+    ),
+    Rule(
+        "targets_2028",
+        "every published target has its citation",
+        "SELECT area_code FROM targets_2028 WHERE (basis_all = 'published' AND source_all IS NULL) "
+        "OR (basis_fsm = 'published' AND source_fsm IS NULL)",
+    ),
+    Rule(
+        "targets_2028",
+        "a low-reliability target says why",
+        "SELECT area_code FROM targets_2028 WHERE (low_reliability_all AND note_all IS NULL) "
+        "OR (low_reliability_fsm AND note_fsm IS NULL)",
     ),
     Rule(
         "statistical_neighbours",

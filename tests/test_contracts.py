@@ -39,6 +39,86 @@ def test_england_fsm_gld_matches_published(db, year, pct):
     assert gld(db, ENGLAND, year, "fsm") == pct
 
 
+def test_england_fsm_2018_19_is_dfe_s_one_decimal_figure(db):
+    # DfE's national tables: 50,732 of 89,742 FSM-eligible children = 56.5% (LAIT rounds it to 57).
+    row = db.execute(
+        "SELECT pct, decimals, children, achieved FROM gld WHERE area_code=? AND year=2019 AND pupil_group='fsm'",
+        [ENGLAND],
+    ).fetchone()
+    assert row == (56.5, 1, 89742, 50732)
+
+
+@pytest.mark.parametrize(("year", "pct"), [(2015, 68.9), (2016, 71.7), (2017, 73.0), (2018, 73.8), (2019, 74.3)])
+def test_england_all_other_2015_2019_published(db, year, pct):
+    assert gld(db, ENGLAND, year, "all_other") == pct
+
+
+def test_england_2021_22_gap_is_dfe_s_19_7(db):
+    # DfE's published gap compares with all other children: 68.8 − 49.1 = 19.7 percentage points.
+    assert round(gld(db, ENGLAND, 2022, "all_other") - gld(db, ENGLAND, 2022, "fsm"), 1) == 19.7
+    # LAIT's "not eligible" (unknown excluded) is a different group, kept apart.
+    assert gld(db, ENGLAND, 2022, "not_eligible") == 69.5
+
+
+def test_hackney_2021_22_all_other_is_69(db):
+    assert gld(db, "E09000012", 2022, "all_other") == 69.0
+    assert gld(db, "E09000012", 2022, "fsm") == 67.0
+
+
+def test_lait_whole_numbers_keep_their_precision(db):
+    # LAIT's 2018/19 FSM values by LA are whole numbers: Rotherham 56.
+    row = db.execute(
+        "SELECT pct, decimals FROM gld WHERE area_code='E08000018' AND year=2019 AND pupil_group='fsm'"
+    ).fetchone()
+    assert row[1] == 0 and row[0] == round(row[0])
+
+
+@pytest.mark.parametrize(
+    ("code", "group", "target", "decimals", "citation"),
+    [
+        ("E08000018", "all", 73.3, 1, "Rotherham Health and Wellbeing Board briefing"),
+        ("E08000018", "fsm", 56.6, 1, "10 June 2026, para 1.12"),
+        ("E08000025", "all", 74.0, 0, "Birmingham Best Start in Life Local Plan, draft version March 2026, section 2"),
+        ("E10000013", "all", 77.2, 1, "Best Start Family Hub funding and webinar"),
+        ("E10000013", "fsm", 60.0, 0, "Gloucestershire Alliance website, early 2026"),
+        ("E06000020", "all", 78.0, 0, "Shropshire Star, 8 February 2026"),
+    ],
+)
+def test_published_targets_carry_their_citation(db, code, group, target, decimals, citation):
+    row = db.execute(
+        f"SELECT target_{group}, decimals_{group}, basis_{group}, source_{group} FROM targets_2028 WHERE area_code=?",
+        [code],
+    ).fetchone()
+    assert row[:3] == (target, decimals, "published")
+    assert citation in row[3]
+
+
+def test_targets_from_tiny_cohorts_are_flagged(db):
+    flagged = dict(
+        db.execute(
+            "SELECT area_code, low_reliability_all FROM targets_2028 WHERE area_code IN (?, ?, ?)",
+            ["E09000001", "E06000053", "E08000018"],
+        ).fetchall()
+    )
+    assert flagged == {"E09000001": True, "E06000053": True, "E08000018": False}
+
+
+def test_cohort_backtest_within_stated_tolerance(db):
+    # The estimate method, anchored on 2018/19's published cohorts, against 2021/22's published ones.
+    # Tolerance: for all children a median error under 4% and nine LAs in ten within 10% (raw ONS
+    # population: median 5.9%); for FSM children, whose share moves with eligibility rules, a median
+    # under 12%.
+    errors = db.execute(
+        "SELECT pupil_group, median(abs(error_pct)), avg((abs(error_pct) <= 10)::int), count(*) "
+        "FROM cohort_backtest GROUP BY pupil_group"
+    ).fetchall()
+    by_group = {group: (median, share, n) for group, median, share, n in errors}
+    assert by_group["all"][2] >= 150 and by_group["all"][0] < 4 and by_group["all"][1] >= 0.9
+    assert by_group["fsm"][2] >= 140 and by_group["fsm"][0] < 12
+    ons = db.execute("SELECT median(abs(ons_error_pct)) FROM cohort_backtest WHERE pupil_group='all'").fetchone()[0]
+    assert ons > by_group["all"][0]
+
+
 def test_birmingham_2025(db):
     assert gld(db, "E08000025", 2025) == 66.3
 
@@ -96,7 +176,7 @@ def test_counts_are_published_to_2022_and_estimated_after(db):
         ).fetchall()
     )
     assert rows[2022] == "published"
-    assert rows[2025].startswith("estimated: ONS mid-2023 population")
+    assert rows[2025].startswith("estimated: 2021/22 published cohort × ONS change in the year group")
 
 
 def test_sources_agree_where_they_overlap(db):
