@@ -7,6 +7,13 @@ import pandas as pd
 
 from profiles.targets import TARGET_YEAR
 
+# What the FSM gap compares FSM-eligible children with (as in profiles.profile.COMPARISONS), in
+# legend order: DfE's published measure first.
+GAP_COMPARISONS = (
+    "all other children (DfE's published gap)",
+    "children known not to be eligible (unknown excluded)",
+)
+
 ALL_COLOUR = "#1d4e89"  # dark blue
 FSM_COLOUR = "#c2410c"  # burnt orange, distinct from blue for colour-blind readers
 ENGLAND_ALL = "#7f9cc0"
@@ -57,6 +64,7 @@ def configure(chart: alt.TopLevelMixin, fit: bool = True) -> alt.TopLevelMixin:
             symbolStrokeWidth=4,
             symbolOpacity=1,
             labelLimit=400,
+            titleLimit=600,
         )
         .configure_title(fontSize=20, font=FONT, anchor="start", subtitleFontSize=14, subtitleFont=FONT)
         .configure_view(stroke=None)
@@ -81,7 +89,7 @@ def _target_labels(targets: pd.DataFrame, x: alt.X, y: alt.Y, colour: alt.Color)
         *(
             alt.Chart(ranked)
             .transform_filter(alt.datum.rank == rank)
-            .transform_calculate(label="'2028 target\\n' + format(datum.pct, '.1f') + '%'")
+            .transform_calculate(label="'2028 target\\n' + datum.value")
             .mark_text(
                 align="left",
                 dx=14,
@@ -124,7 +132,7 @@ def trajectory_chart(
         alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("series:N", title="Series"),
         alt.Tooltip("academic_year:N", title="Year"),
-        alt.Tooltip("pct:Q", title="GLD %", format=".1f"),
+        alt.Tooltip("value:N", title="GLD"),
         alt.Tooltip("kind:N", title="Type"),
     ]
 
@@ -192,7 +200,7 @@ def trajectory_chart(
     )
     target_labels = _target_labels(targets, x, y, colour)
     latest = alt.Chart(new[(new["year"] == latest_year) & (new["area"] == area_name)]).encode(
-        x=x, y=y, text=alt.Text("pct:Q", format=".1f")
+        x=x, y=y, text=alt.Text("value:N")
     )
     text = {"align": "left", "dx": 6, "dy": 16, "fontSize": 14, "fontWeight": "bold", "font": FONT}
     # A white halo under each latest value keeps it legible where a line runs through it (when the
@@ -239,36 +247,55 @@ def trajectory_chart(
 def gap_chart(
     data: pd.DataFrame, area_name: str, title: str | None = None, description: str | None = None
 ) -> alt.Chart:
-    """The FSM gap (points between non-FSM and FSM GLD) by year, the area beside England."""
+    """The FSM gap by year, the area beside England, one line per group the gap compares with.
+
+    Solid: against all other children (DfE's published gap); dashed: against children known not to
+    be eligible. The two are different measures and are never joined; 2021/22 has both.
+    """
     plotted = data.dropna(subset=["gap_points"])
     england_colour = ALL_COLOUR if area_name == "England" else MUTED
     x_scale = alt.Scale(domain=[OLD_FRAMEWORK[0] - 0.5, int(data["year"].max()) + 0.5], nice=False, zero=False)
     x = alt.X("year:Q", axis=_year_axis(), scale=x_scale)
-    y = alt.Y("gap_points:Q", title="Gap in points (not FSM − FSM)", scale=alt.Scale(zero=True))
+    y = alt.Y("gap_points:Q", title="Gap (percentage points)", scale=alt.Scale(zero=True))
     # Blue for the area, grey for England, named in the subtitle rather than a legend: the spec
     # then holds no LA name and the page redraws the chart in place for another LA.
     colour = alt.condition(alt.datum.area == "England", alt.value(england_colour), alt.value(ALL_COLOUR))
+    comparisons = list(GAP_COMPARISONS)
+    dash = alt.StrokeDash(
+        "comparison:N",
+        title="FSM-eligible children compared with",
+        scale=alt.Scale(domain=comparisons, range=[[1, 0], [7, 4]]),
+        legend=alt.Legend(orient="top", direction="vertical", symbolType="stroke", symbolSize=600),
+    )
+    shape = alt.Shape("comparison:N", scale=alt.Scale(domain=comparisons, range=["circle", "square"]), legend=None)
     tooltip = [
         alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("academic_year:N", title="Year"),
-        alt.Tooltip("fsm_pct:Q", title="FSM GLD %", format=".1f"),
-        alt.Tooltip("non_fsm_pct:Q", title="Not FSM GLD %", format=".1f"),
-        alt.Tooltip("gap_points:Q", title="Gap (points)", format=".1f"),
+        alt.Tooltip("comparison:N", title="Compared with"),
+        alt.Tooltip("fsm_value:N", title="FSM GLD"),
+        alt.Tooltip("comparison_value:N", title="Comparison group GLD"),
+        alt.Tooltip("gap:N", title="Gap (percentage points)"),
     ]
+    detail = [alt.Detail("area:N"), alt.Detail("comparison:N")]
     old = (
         alt.Chart(plotted[plotted["framework"] == "2013-2019"])
         .mark_line(point=True, opacity=0.35, strokeWidth=3)
-        .encode(x=x, y=y, color=colour, detail="area:N", tooltip=tooltip)
+        .encode(x=x, y=y, color=colour, strokeDash=dash, detail=detail, tooltip=tooltip)
     )
-    new = (
+    new_lines = (
         alt.Chart(plotted[plotted["framework"] != "2013-2019"])
-        .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=4)
-        .encode(x=x, y=y, color=colour, detail="area:N", tooltip=tooltip)
+        .mark_line(strokeWidth=4)
+        .encode(x=x, y=y, color=colour, strokeDash=dash, detail=detail, tooltip=tooltip)
+    )
+    new_points = (
+        alt.Chart(plotted[plotted["framework"] != "2013-2019"])
+        .mark_point(size=80, filled=True, opacity=1)
+        .encode(x=x, y=y, color=colour, shape=shape, tooltip=tooltip)
     )
     labels = (
         alt.Chart(plotted[(plotted["framework"] != "2013-2019") & (plotted["area"] == area_name)])
-        .mark_text(dy=-12, fontSize=13, font=FONT)
-        .encode(x=x, y=y, color=colour, text=alt.Text("gap_points:Q", format=".1f"))
+        .mark_text(dy=-14, fontSize=13, font=FONT)
+        .encode(x=x, y=y, color=colour, text=alt.Text("gap:N"))
     )
     bands = pd.DataFrame([{"start": NO_ASSESSMENT[0] - 0.5, "end": NO_ASSESSMENT[1] + 0.5}])
     band = (
@@ -276,18 +303,16 @@ def gap_chart(
         .mark_rect(color="#e5e7eb", opacity=0.8)
         .encode(x=alt.X("start:Q", scale=x_scale, axis=_year_axis()), x2="end:Q")
     )
-    chart = alt.layer(band, old, new, labels).properties(
+    colours = "Blue: the LA · grey: England · " if area_name != "England" else ""
+    chart = alt.layer(band, old, new_lines, new_points, labels).properties(
         width="container",
         height=340,
         title=alt.Title(
             title or f"{area_name}: gap between FSM-eligible children and others",
             subtitle=[
-                "Blue: the LA · grey: England · points between non-FSM and FSM GLD",
-                "Before 2020 muted (old framework, 'non-FSM' included unknown eligibility); 2020–21 no assessment",
-            ]
-            if area_name != "England"
-            else "Points between non-FSM and FSM GLD; before 2020 muted (old framework, 'non-FSM' "
-            "included unknown eligibility); 2020–21 no assessment",
+                f"{colours}percentage points between the comparison group's GLD and FSM-eligible children's",
+                "Before 2020 muted (old framework, not comparable); 2019/20–2020/21 no assessment",
+            ],
         ),
         description=description or f"Line chart of the FSM gap in {area_name} beside England",
     )

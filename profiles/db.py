@@ -18,6 +18,7 @@ REQUIRED_TABLES = (
     "former_las",
     "gld",
     "cohort_estimates",
+    "cohort_backtest",
     "targets_2028",
     "statistical_neighbours",
     "fsm_eligibility",

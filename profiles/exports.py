@@ -24,7 +24,7 @@ MIN_WIDTH_PX = 1600
 EXPORT_WIDTH = 1500
 SOURCE_LINE = (
     "Source: DfE Early Years Foundation Stage Profile (LAIT; Explore Education Statistics); targets: published, "
-    "or derived as 2023/24 GLD + 9.0 points; OHID Fingertips; MHCLG IoD2019; ONS boundaries."
+    "or derived as 2023/24 GLD + 9.0 percentage points; OHID Fingertips; MHCLG IoD2019; ONS boundaries."
 )
 FRAMEWORK_NOTE = (
     "The EYFS profile changed in September 2021: 2012/13–2018/19 results are not comparable with 2021/22 onwards; "

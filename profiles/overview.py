@@ -33,9 +33,21 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     "gld_all": Measure("gld_all", "GLD, all children, {year} (%)", "blues", "%"),
     "gld_fsm": Measure("gld_fsm", "GLD, FSM-eligible children, {year} (%)", "blues", "%"),
-    "to_gain_all": Measure("to_gain_all", "Points still to gain to the 2028 target, all children", "oranges", " pts"),
-    "to_gain_fsm": Measure("to_gain_fsm", "Points still to gain to the 2028 target, FSM children", "oranges", " pts"),
-    "change_all": Measure("change_all", "Change in GLD since {since}, all children (points)", "greens", " pts"),
+    "to_gain_all": Measure(
+        "to_gain_all",
+        "Percentage points still to gain to the 2028 target, all children",
+        "oranges",
+        " percentage points",
+    ),
+    "to_gain_fsm": Measure(
+        "to_gain_fsm",
+        "Percentage points still to gain to the 2028 target, FSM children",
+        "oranges",
+        " percentage points",
+    ),
+    "change_all": Measure(
+        "change_all", "Change in GLD since {since}, all children (percentage points)", "greens", " percentage points"
+    ),
 }
 
 
@@ -105,12 +117,13 @@ def overview_table(year: int, since: int) -> pd.DataFrame:
             "Region": table["region_name"],
             "GLD all %": table["gld_all"],
             "GLD FSM %": table["gld_fsm"],
-            "FSM gap (pts)": table["fsm_gap"],
+            "FSM gap (percentage points)": table["fsm_gap"],
+            "FSM gap against": table["gap_comparison"],
             "Target all %": table["target_all"],
             "Target FSM %": table["target_fsm"],
-            "To gain (all)": table["to_gain_all"],
-            "To gain (FSM)": table["to_gain_fsm"],
-            f"Change since {academic_year(since)}": table["change_all"],
+            "To gain, all (percentage points)": table["to_gain_all"],
+            "To gain, FSM (percentage points)": table["to_gain_fsm"],
+            f"Change since {academic_year(since)} (percentage points)": table["change_all"],
             "Rank (all)": table["rank_all"],
             "Quartile (all)": table["quartile_all"],
             "Rank (FSM)": table["rank_fsm"],

@@ -39,7 +39,7 @@ def profile_exports(profile: Profile) -> list[Export]:
     gaps = gap_data(profile)
     target_note = (
         "; ".join(
-            f"{group.upper() if group == 'fsm' else 'All'} target {t['value']:.1f}% ({t['basis']})"
+            f"{group.upper() if group == 'fsm' else 'All'} target {profile.target_text(group)} ({t['basis']})"
             for group, t in profile.targets.items()
             if t["value"] is not None
         )
@@ -63,7 +63,8 @@ def profile_exports(profile: Profile) -> list[Export]:
                 profile.name,
                 _years(profile),
                 True,
-                "'Not FSM' = all other pupils to 2018/19; not eligible (unknown excluded) from 2021/22.",
+                "Solid: gap against all other children (DfE's published measure, to 2021/22); dashed: against "
+                "children known not to be eligible (2021/22 on).",
             ),
             screen_title="Gap between FSM-eligible children and others",
         ),

@@ -11,6 +11,7 @@ import streamlit as st
 from profiles import queries
 from profiles.areas import ENGLAND, all_areas
 from profiles.db import query
+from profiles.numbers import pct
 from profiles.targets import LOW_RELIABILITY_COHORT
 
 PEER_SETS = {
@@ -26,23 +27,27 @@ SIMILAR_FSM_POINTS = 2.0
 
 @st.cache_data(show_spinner=False)
 def la_latest(year: int, since: int) -> pd.DataFrame:
-    """One row per LA with latest GLD (all, FSM, non-FSM), gap, targets, change, ranks and quartiles.
+    """One row per LA with latest GLD (all, FSM, comparison groups), gap, targets, change, ranks, quartiles.
 
     Ranks are among LAs with a value (1 = highest GLD, ties share the better rank); quartile 1 is
-    the top quarter. `tiny` marks LAs whose cohort is under 100 children and `fsm_low_reliability`
-    FSM values from under 30 children or suppressed: they are ranked but always flagged.
+    the top quarter. The FSM gap is DfE's (against all other children) where the year has it, else
+    against children known not to be eligible; `gap_comparison` says which. `tiny` marks LAs whose
+    cohort is under 100 children and `fsm_low_reliability` FSM values from under 30 children or
+    suppressed: they are ranked but always flagged.
     """
     frame = query(
         """
         SELECT a.area_code, a.name, a.region_code, a.region_name,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.pct END) AS gld_all,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.pct END) AS gld_fsm,
-               max(CASE WHEN g.year = ? AND g.pupil_group = 'non_fsm' THEN g.pct END) AS gld_non_fsm,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'all_other' THEN g.pct END) AS gld_all_other,
+               max(CASE WHEN g.year = ? AND g.pupil_group = 'not_eligible' THEN g.pct END) AS gld_not_eligible,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.children END) AS children_all,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.children END) AS children_fsm,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'all' THEN g.pct END) AS gld_all_since,
                max(CASE WHEN g.year = ? AND g.pupil_group = 'fsm' THEN g.pct END) AS gld_fsm_since,
                any_value(t.target_all) AS target_all, any_value(t.target_fsm) AS target_fsm,
+               any_value(t.decimals_all) AS target_decimals_all, any_value(t.decimals_fsm) AS target_decimals_fsm,
                any_value(t.basis_all) AS basis_all, any_value(t.basis_fsm) AS basis_fsm,
                any_value(f.pct_primary_fsm) AS pct_primary_fsm
         FROM areas a
@@ -54,9 +59,9 @@ def la_latest(year: int, since: int) -> pd.DataFrame:
         GROUP BY ALL
         ORDER BY a.name
         """,
-        [year] * 5 + [since] * 2,
+        [year] * 6 + [since] * 2,
     )
-    frame["fsm_gap"] = (frame["gld_non_fsm"] - frame["gld_fsm"]).round(1)
+    frame = with_fsm_gap(frame)
     frame["to_gain_all"] = (frame["target_all"] - frame["gld_all"]).round(1)
     frame["to_gain_fsm"] = (frame["target_fsm"] - frame["gld_fsm"]).round(1)
     frame["change_all"] = (frame["gld_all"] - frame["gld_all_since"]).round(1)
@@ -158,12 +163,44 @@ def reference_rows(code: str, year: int) -> pd.DataFrame:
         "SELECT g.area_code, a.name, "
         "max(CASE WHEN pupil_group='all' THEN pct END) AS gld_all, "
         "max(CASE WHEN pupil_group='fsm' THEN pct END) AS gld_fsm, "
-        "max(CASE WHEN pupil_group='non_fsm' THEN pct END) AS gld_non_fsm "
+        "max(CASE WHEN pupil_group='all_other' THEN pct END) AS gld_all_other, "
+        "max(CASE WHEN pupil_group='not_eligible' THEN pct END) AS gld_not_eligible "
         "FROM gld g JOIN areas a USING (area_code) WHERE g.year = ? AND list_contains(?, g.area_code) GROUP BY ALL",
         [year, codes],
     )
-    frame["fsm_gap"] = (frame["gld_non_fsm"] - frame["gld_fsm"]).round(1)
-    return frame
+    return with_fsm_gap(frame)
+
+
+GAP_AGAINST = {"all_other": "all other children", "not_eligible": "children known not to be eligible"}
+
+
+def with_fsm_gap(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add `fsm_gap` (percentage points) and `gap_comparison`: DfE's gap against all other children
+    where there is a value, else the gap against children known not to be eligible. Never a mix
+    without saying so: `gap_comparison` names the group of each row."""
+    out = frame.copy()
+    dfe = out["gld_all_other"].notna()
+    other = out["gld_all_other"].where(dfe, out["gld_not_eligible"])
+    out["fsm_gap"] = (other - out["gld_fsm"]).round(1)
+    out["gap_comparison"] = np.where(dfe, GAP_AGAINST["all_other"], GAP_AGAINST["not_eligible"])
+    out.loc[out["fsm_gap"].isna(), "gap_comparison"] = None
+    return out
+
+
+def gap_definition(comparisons: pd.Series) -> str:
+    """The sentence a table caption gives for its FSM gap column, naming the comparison group(s)."""
+    used = [c for c in dict.fromkeys(comparisons.dropna())]
+    if used == [GAP_AGAINST["not_eligible"]]:
+        return (
+            "FSM gap = GLD of children known not to be FSM-eligible − FSM GLD (percentage points); DfE's published "
+            "gap, against all other children (including unknown eligibility), is not in the files for this year."
+        )
+    if used == [GAP_AGAINST["all_other"]]:
+        return "FSM gap = GLD of all other children − FSM GLD (percentage points): DfE's published gap."
+    return (
+        "FSM gap (percentage points) = FSM GLD subtracted from all other children's GLD (DfE's published gap) "
+        "where published, else from that of children known not to be eligible; 'Gap against' says which."
+    )
 
 
 def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.DataFrame:
@@ -230,6 +267,7 @@ def doing_better_for_fsm(code: str, peers: list[str], year: int, since: int, sim
             "ahead_by",
             "pct_primary_fsm",
             "fsm_gap",
+            "gap_comparison",
             "fsm_low_reliability",
             "tiny",
         ]
@@ -241,14 +279,15 @@ PEER_COLUMNS = {
     "role": "Role",
     "gld_all": "GLD all %",
     "gld_fsm": "GLD FSM %",
-    "fsm_gap": "FSM gap (pts)",
+    "fsm_gap": "FSM gap (percentage points)",
+    "gap_comparison": "Gap against",
     "target_all": "Target all %",
-    "to_gain_all": "To gain (all)",
+    "to_gain_all": "To gain, all (percentage points)",
     "target_fsm": "Target FSM %",
-    "to_gain_fsm": "To gain (FSM)",
+    "to_gain_fsm": "To gain, FSM (percentage points)",
     "basis_all": "Target basis (all)",
     "basis_fsm": "Target basis (FSM)",
-    "change_all": "Change since {since}",
+    "change_all": "Change since {since} (percentage points)",
     "rank_all": "Rank all (of 153)",
     "rank_fsm": "Rank FSM",
     "tiny": "Tiny cohort",
@@ -257,9 +296,18 @@ PEER_COLUMNS = {
 
 
 def peer_table(rows: pd.DataFrame, since_label: str) -> pd.DataFrame:
-    """The LA and its peers with readable column names: what the table shows and the CSV holds."""
+    """The LA and its peers with readable column names: what the table shows and the CSV holds.
+
+    Targets are text at their published precision ('74', '73.3').
+    """
     names = {column: label.format(since=since_label) for column, label in PEER_COLUMNS.items()}
-    return rows[list(PEER_COLUMNS)].rename(columns=names)
+    shaped = rows.copy()
+    for group in ("all", "fsm"):
+        shaped[f"target_{group}"] = [
+            pct(value, places, suffix="") if pd.notna(value) else None
+            for value, places in zip(shaped[f"target_{group}"], shaped[f"target_decimals_{group}"])
+        ]
+    return shaped[list(PEER_COLUMNS)].rename(columns=names)
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -270,13 +318,15 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
     shown = table.drop(columns=["Target basis (all)", "Target basis (FSM)", "Tiny cohort", "FSM low reliability"])
     shown.insert(
-        shown.columns.get_loc("To gain (FSM)") + 1,
+        shown.columns.get_loc("To gain, FSM (percentage points)") + 1,
         "Target basis",
         [
             short(a) if short(a) == short(f) else f"all {short(a)}, FSM {short(f)}"
             for a, f in zip(table["Target basis (all)"], table["Target basis (FSM)"])
         ],
     )
+    if shown["Gap against"].nunique(dropna=True) <= 1:  # one comparison group: the caption names it
+        shown = shown.drop(columns="Gap against")
     shown["Caveat"] = [
         "; ".join(text for flag, text in ((tiny, "tiny cohort"), (fsm_low, "FSM: low reliability")) if flag)
         for tiny, fsm_low in zip(table["Tiny cohort"], table["FSM low reliability"])

@@ -7,6 +7,9 @@ from dataclasses import dataclass, replace
 
 TARGET_YEAR = 2028
 LOW_RELIABILITY_COHORT = 30
+# A recent change smaller than this (percentage points a year, either way) is "barely changed":
+# within the year-to-year noise of an LA's result, so a ratio to it would mean nothing.
+STEADY_CHANGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class Progress:
     recent_from_year: int | None
     ratio: float | None
     status: str
+    # A need beyond what any LA has managed, said beside the status ("" when not).
+    context: str = ""
 
 
 def recent_yearly_change(series: dict[int, float], since: int, latest_year: int) -> tuple[float | None, int | None]:
@@ -51,8 +56,13 @@ def progress(
     latest_year: int,
     since: int,
     target_year: int = TARGET_YEAR,
+    largest_gain: float | None = None,
 ) -> Progress:
-    """Compute progress of one group towards its target.
+    """Compute progress of one group towards its target, with the answer in words.
+
+    A ratio to the recent rate ("needs 2.4 times its recent rate of improvement") is given only
+    when the recent change is a real improvement (STEADY_CHANGE or more a year); a change nearer
+    zero, or a fall, is said in words with the yearly gain needed.
 
     Parameters:
         group: 'all' or 'fsm'.
@@ -61,6 +71,8 @@ def progress(
         basis: how the target was set, shown beside it.
         latest_year: the latest data year (e.g. 2025 for 2024/25).
         since: the start of the "recent" window (the first post-2021 year, 2022).
+        largest_gain: the largest average yearly gain of any LA over the same window; a need above
+            it is said to be so.
     """
     latest = series.get(latest_year)
     latest = None if _missing(latest) else latest
@@ -77,19 +89,37 @@ def progress(
             base, target=target, points_to_gain=gap, required_per_year=0.0, status="already at or above its 2028 target"
         )
     required = gap / years_left if years_left > 0 else math.inf
+    needs = f"needs {required:.1f} percentage points a year"
+    context = ""
+    if largest_gain is not None and required > largest_gain > 0:
+        context = f"More than any LA has gained a year since {academic_year(since)} (the most was {largest_gain:.1f})."
     ratio = None
     if recent is None:
-        status = f"needs {required:.1f} points a year; no recent trend to compare"
-    elif recent <= 0:
-        status = f"needs {required:.1f} points a year, but has not improved on average since {academic_year(since)}"
+        status = f"{needs}; there is no recent trend to compare"
+    elif recent <= -STEADY_CHANGE:
+        status = (
+            f"has fallen since {academic_year(since)} (by {-recent:.1f} percentage points a year on average) "
+            f"and {needs}"
+        )
+    elif recent < STEADY_CHANGE:
+        status = f"has barely changed since {academic_year(since)} and {needs}"
     else:
         ratio = required / recent
         status = (
-            "on track at its recent rate of improvement"
+            f"is on track: improving by {recent:.1f} percentage points a year, {required:.1f} needed"
             if ratio <= 1
-            else f"needs {ratio:.1f}× its recent rate of improvement"
+            else f"needs {ratio:.1f} times its recent rate of improvement ({recent:.1f} percentage points a year "
+            f"since {academic_year(since)}; {required:.1f} needed)"
         )
-    return replace(base, target=target, points_to_gain=gap, required_per_year=required, ratio=ratio, status=status)
+    return replace(
+        base,
+        target=target,
+        points_to_gain=gap,
+        required_per_year=required,
+        ratio=ratio,
+        status=status,
+        context=context,
+    )
 
 
 def children_needed(points_to_gain: float | None, cohort: float | None) -> int | None:

@@ -10,26 +10,45 @@ CAVEATS: list[tuple[str, str]] = [
         "and never join them into one line. There was no assessment in 2019/20 or 2020/21 (COVID-19).",
     ),
     (
-        "What “not FSM” means",
-        "Up to 2018/19 “not FSM” meant all other children (not eligible or eligibility unknown). From "
-        "2021/22 we use DfE's “not eligible” figures (unknown excluded), so the gap is measured one way "
-        "within the new framework. England 2021/22: 69.5% (not eligible) against 68.8% (all other).",
+        "Which children the FSM gap compares with",
+        "DfE's published FSM gap compares FSM-eligible children with all other children (not known to be "
+        "eligible: not eligible, or eligibility unknown). We use that wherever the files have it: England "
+        "2012/13–2018/19 (DfE's national tables), LAs and regions 2014/15–2018/19, and every area in 2021/22 "
+        "(the official 2021/22 file). From 2022/23 the files give only children known not to be eligible "
+        "(LAIT, unknown excluded), which usually gives a larger gap: England 2021/22 is 19.7 percentage points "
+        "against all other children and 20.4 against not eligible; Hackney 2.0 and 7.9. Charts draw the two "
+        "as separate lines (solid and dashed), 2021/22 shows both, and every table, CSV and sentence names the "
+        "comparison group.",
+    ),
+    (
+        "Precision",
+        "Each value is shown as its source published it. LAIT's FSM and non-FSM values up to 2018/19 are "
+        "whole numbers (“56%”); every other GLD value has one decimal place, England's 2012/13–2018/19 FSM "
+        "figures computed from DfE's published counts (2018/19: 50,732 of 89,742 = 56.5%). A gap takes the "
+        "precision of its less precise value. Targets published as whole numbers (Birmingham's 74%) stay whole.",
     ),
     (
         "2028 targets",
         "DfE has not published every LA's target. Every published target we have seen equals the LA's "
         "2023/24 GLD plus 9.0 percentage points, for all and for FSM children, so we derive targets that way "
-        "and label them “derived: 2023/24 + 9.0 pp”. A published target replaces a derived one and is "
-        "labelled “published” with its source. Where the rule would exceed 100% or there is no 2023/24 "
-        "value (for example City of London's FSM cohort), the target is “not derivable”: enter your own.",
+        "and label them “derived: 2023/24 + 9.0 percentage points”. A published target replaces a derived one "
+        "and is labelled “published” with its citation (Rotherham, Birmingham, Gloucestershire, Telford and "
+        "Wrekin). Where the rule would exceed 100% or there is no 2023/24 value (for example City of London's "
+        "FSM cohort), the target is “not derivable”: enter your own. A target derived from a 2023/24 year "
+        "group of under 100 children (for example City of London and the Isles of Scilly) is flagged low "
+        "reliability: at that size one year's value can be 9 percentage points from the underlying level by "
+        "chance, as much as the uplift itself.",
     ),
     (
         "Estimated counts",
-        "Cohort sizes by LA come only from DfE's official headline files: the 2021/22 file, and later years "
-        "once the multi-year file has been fetched. For years without them we estimate cohorts from ONS "
-        "mid-2023 population by single year of age, and the FSM cohort from the LA's FSM share in the latest "
-        "year with published counts, scaled by the change in its primary FSM rate. Every such count is "
-        "labelled as an estimate, with its basis.",
+        "Cohort sizes by LA are published only in DfE's official headline files: the 2021/22 file, and later "
+        "years once the multi-year file has been fetched. For later years we move each LA's 2021/22 "
+        "published cohort by the ONS change in that year group (mid-2023 population at the later cohort's age "
+        "divided by that at the 2021/22 cohort's age). ONS population alone runs high: 6.6% above the assessed "
+        "cohort for England in 2021/22 and 34–40% in some London boroughs, because not every resident child is "
+        "assessed there. FSM cohorts: the LA's 2021/22 FSM share, scaled by the square root of the change in "
+        "its primary FSM rate. Every such count is labelled as an estimate, with its basis; the back-test "
+        "below shows how far off it can be.",
     ),
     (
         "Small numbers",
@@ -49,19 +68,77 @@ METHODS: list[tuple[str, str]] = [
     (
         "Sources",
         "GLD for all children comes from DfE's 2013–2019 time series, the 2021/22 Explore Education "
-        "Statistics file and LAIT for 2022/23 onwards. FSM values come from Fingertips (2012/13–2014/15), "
-        "DfE's SMAPEY data (2015/16–2017/18, one decimal place), LAIT (2018/19, whole numbers) and the "
-        "official files after that. Where sources overlap they agree.",
+        "Statistics file and LAIT for 2022/23 onwards. FSM values come from DfE's national tables (England "
+        "2012/13–2018/19, computed from counts), Fingertips (2012/13–2014/15), DfE's SMAPEY data "
+        "(2015/16–2017/18, one decimal place), LAIT (2018/19, whole numbers) and the official files after "
+        "that. Where sources overlap they agree.",
     ),
     (
         "Progress to target",
-        "Points to gain = target − latest GLD. Needed a year = points to gain ÷ years left to 2027/28. The "
-        "recent rate is the average yearly change since 2021/22. “Needs N× its recent rate” divides the two.",
+        "Percentage points to gain = target − latest GLD. Needed a year = that ÷ years left to 2027/28. The "
+        "recent change is the average yearly change since 2021/22. A change of less than half a percentage "
+        "point a year either way is “barely changed” (within an LA's year-to-year noise); only a real "
+        "improvement is compared as a ratio (“needs 2.1 times its recent rate”). A need larger than any LA's "
+        "average gain since 2021/22 is said to be so.",
     ),
     (
         "Children per year group",
-        "Points to gain × the estimated 2027/28 Reception cohort (ONS mid-2023 population aged 0), and the "
-        "same for the FSM cohort estimate.",
+        "Percentage points to gain × the estimated 2027/28 Reception cohort, separately for each target: the "
+        "FSM figure is not part of the all-children one, and FSM-eligible children count towards both.",
     ),
     ("Intervals", "95% Wilson score intervals from the percentage and the cohort size (published or estimated)."),
 ]
+
+
+def backtest_summary(backtest) -> list[str]:
+    """Sentences on the cohort-estimate back-test (2018/19 counts → 2021/22), from `cohort_backtest` rows."""
+    sentences = []
+    for group, label in (("all", "all children"), ("fsm", "FSM-eligible children")):
+        rows = backtest[backtest["pupil_group"] == group]
+        if rows.empty:
+            continue
+        errors = rows["error_pct"].abs()
+        worst = rows.loc[errors.idxmax()]
+        text = (
+            f"For {label}, estimating 2021/22 from 2018/19's published cohorts by the same method and comparing "
+            f"with the published 2021/22 counts of {len(rows)} LAs: median error {errors.median():.1f}%, "
+            f"{(errors <= 10).mean():.0%} within 10%, worst {worst['error_pct']:+.1f}% ({worst['name']}, "
+            f"{int(worst['published']):,} children published)."
+        )
+        if group == "all" and rows["ons_error_pct"].notna().any():
+            text += f" ONS population alone, the method it replaced: median error {rows['ons_error_pct'].abs().median():.1f}%."
+        usual = rows[rows["published"] >= 100]
+        if len(usual) < len(rows):
+            worst_usual = usual.loc[usual["error_pct"].abs().idxmax()]
+            text += (
+                f" Among the {len(usual)} LAs with 100 or more such children the worst is "
+                f"{worst_usual['error_pct']:+.1f}% ({worst_usual['name']})."
+            )
+        sentences.append(text)
+    return sentences
+
+
+def backtest_table(backtest):
+    """The back-test as a readable table, worst error first."""
+    shown = backtest.assign(order=backtest["error_pct"].abs()).sort_values("order", ascending=False)
+    return shown.rename(
+        columns={
+            "name": "LA",
+            "pupil_group": "Children",
+            "published": "Published 2021/22",
+            "estimated": "Estimated from 2018/19",
+            "error_pct": "Error %",
+            "ons_population": "ONS population (old method)",
+            "ons_error_pct": "Old method error %",
+        }
+    )[
+        [
+            "LA",
+            "Children",
+            "Published 2021/22",
+            "Estimated from 2018/19",
+            "Error %",
+            "ONS population (old method)",
+            "Old method error %",
+        ]
+    ].replace({"Children": {"all": "all children", "fsm": "FSM-eligible"}})

@@ -9,27 +9,47 @@ from profiles.targets import academic_year, children_needed, low_reliability, pr
 ROTHERHAM_ALL = {2022: 64.5, 2023: 67.3, 2024: 64.3, 2025: 64.9}
 
 
-def test_needs_a_multiple_of_recent_rate():
+def test_barely_changed_is_said_in_words_not_as_a_ratio():
     result = progress("all", ROTHERHAM_ALL, 73.3, "published", latest_year=2025, since=2022)
-    # 73.3 - 64.9 = 8.4 points over 3 years = 2.8 a year; recent (64.9 - 64.5) / 3 = 0.133 a year.
+    # 73.3 - 64.9 = 8.4 percentage points over 3 years = 2.8 a year; recent (64.9 - 64.5) / 3 = 0.13 a year,
+    # under half a point: a ratio (21×) would mean nothing.
     assert result.points_to_gain == 8.4
     assert result.required_per_year == pytest.approx(2.8)
     assert result.recent_per_year == pytest.approx(0.4 / 3)
-    assert result.ratio == pytest.approx(21.0)
-    assert result.status == "needs 21.0× its recent rate of improvement"
+    assert result.ratio is None
+    assert result.status == "has barely changed since 2021/22 and needs 2.8 percentage points a year"
+
+
+def test_ratio_only_for_a_real_improvement():
+    # needs (74.0 - 66.3) / 3 = 2.57 a year; improved (66.3 - 62.7) / 3 = 1.2 a year: 2.1 times.
+    result = progress("all", {2022: 62.7, 2025: 66.3}, 74.0, "published", latest_year=2025, since=2022)
+    assert result.ratio == pytest.approx(2.57 / 1.2, abs=0.01)
+    assert result.status == (
+        "needs 2.1 times its recent rate of improvement (1.2 percentage points a year since 2021/22; 2.6 needed)"
+    )
 
 
 def test_on_track_when_recent_rate_is_enough():
     result = progress("all", {2022: 60.0, 2025: 66.0}, 70.0, "derived", latest_year=2025, since=2022)
     # needs 4/3 = 1.33 a year; has improved 2.0 a year.
-    assert result.status == "on track at its recent rate of improvement"
+    assert result.status == "is on track: improving by 2.0 percentage points a year, 1.3 needed"
 
 
 def test_falling_trend_is_said_plainly():
     result = progress("fsm", {2022: 51.7, 2025: 44.2}, 56.6, "published", latest_year=2025, since=2022)
+    # fell 7.5 over 3 years = 2.5 a year; needs 12.4 / 3 = 4.13 a year.
     assert result.points_to_gain == 12.4
-    assert "has not improved on average since 2021/22" in result.status
+    assert result.status == (
+        "has fallen since 2021/22 (by 2.5 percentage points a year on average) and needs 4.1 percentage points a year"
+    )
     assert result.ratio is None
+
+
+def test_a_need_beyond_any_la_is_said_to_be_so():
+    result = progress("all", ROTHERHAM_ALL, 73.3, "published", latest_year=2025, since=2022, largest_gain=2.7)
+    assert result.context == "More than any LA has gained a year since 2021/22 (the most was 2.7)."
+    within = progress("all", ROTHERHAM_ALL, 73.3, "published", latest_year=2025, since=2022, largest_gain=3.0)
+    assert within.context == ""
 
 
 def test_already_above_target():

@@ -103,7 +103,7 @@ def render() -> None:
         ]
     st.caption(
         f"{len(shown)} LAs. Sort by clicking a column; select a row to open its profile. Targets are derived "
-        "as 2023/24 GLD + 9.0 points unless published (see About). † tiny cohort: low reliability."
+        "as 2023/24 GLD + 9.0 percentage points unless published (see About). † tiny cohort: low reliability."
     )
     selection = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overview_table"

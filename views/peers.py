@@ -11,6 +11,7 @@ from profiles.peers import (
     comparison,
     display_table,
     doing_better_for_fsm,
+    gap_definition,
     latest_and_since,
     parse_custom,
     peer_codes,
@@ -154,9 +155,9 @@ def render() -> None:
     table = peer_table(rows, academic_year(since))
     frame_table(
         display_table(table),
-        f"{name} and its peers, {academic_year(year)}. FSM gap = non-FSM GLD − FSM GLD (points). "
-        "To gain = the LA's own 2028 target − its latest GLD (points); targets are derived (2023/24 + 9.0 pp) "
-        "unless published. – no value.",
+        f"{name} and its peers, {academic_year(year)}. {gap_definition(rows['gap_comparison'])} "
+        "To gain = the LA's own 2028 target − its latest GLD (percentage points); targets are derived "
+        "(2023/24 + 9.0 percentage points) unless published. – no value.",
         highlight=table["Role"] == "Selected LA",
     )
     st.download_button(
@@ -177,10 +178,13 @@ def render() -> None:
         sentence = (
             f"{len(better)} LAs have a higher FSM GLD than {name} ({own['gld_fsm']:.1f}%) — "
             f"worth a conversation. The highest is {better.iloc[0]['name']}, {better.iloc[0]['ahead_by']:.1f} "
-            "points ahead."
+            "percentage points ahead."
         )
     section("Peers doing better for FSM children", sentence)
-    st.toggle("Look beyond the peer set: any LA with a similar primary FSM rate (within 2 points)", key="similar_fsm")
+    st.toggle(
+        "Look beyond the peer set: any LA with a similar primary FSM rate (within 2 percentage points)",
+        key="similar_fsm",
+    )
     widget_to_url("similar", "1" if similar else None)
     if not better.empty:
         frame_table(
@@ -189,9 +193,10 @@ def render() -> None:
                     "name": "LA",
                     "region_name": "Region",
                     "gld_fsm": "GLD FSM %",
-                    "ahead_by": "Ahead by (pts)",
+                    "ahead_by": "Ahead by (percentage points)",
                     "pct_primary_fsm": "Primary FSM %",
-                    "fsm_gap": "FSM gap (pts)",
+                    "fsm_gap": "FSM gap (percentage points)",
+                    "gap_comparison": "Gap against",
                     "fsm_low_reliability": "Low reliability",
                     "tiny": "Tiny cohort",
                 }

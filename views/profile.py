@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from profiles.numbers import points
 from profiles.pack import plan_pack_for, profile_exports_for
 from profiles.profile import build_profile, summary_sentence, table_view
 from profiles.targets import academic_year
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section
 from views.state import current_la
-
-
-def _fmt(value: float | None, suffix: str = "%") -> str:
-    return "—" if value is None else f"{value:.1f}{suffix}"
-
 
 CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
 
@@ -71,30 +67,31 @@ def headline(profile) -> None:
     for group, label in (("all", "All children"), ("fsm", "Children eligible for free school meals")):
         prog = profile.progress[group]
         target = profile.targets[group]
-        england = profile.latest(group, profile.england)
-        region = profile.latest(group, profile.region) if profile.region_name else None
-        compare = f"England {_fmt(england)}" + (
-            f" · {profile.region_name} {_fmt(region)}" if region is not None else ""
+        compare = f"England {profile.latest_text(group, profile.england)}" + (
+            f" · {profile.region_name} {profile.latest_text(group, profile.region)}" if profile.region_name else ""
         )
         basis = f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else "")
-        needed = f"{prog.required_per_year:.1f} pts a year needed" if prog.required_per_year else ""
+        if target["note"]:
+            basis += " · low reliability (tiny cohort: see the note above)"
         recent = (
-            f"recent change {prog.recent_per_year:+.1f} pts a year since {academic_year(prog.recent_from_year)}"
+            f"recent change {points(prog.recent_per_year, signed=True)} a year since "
+            f"{academic_year(prog.recent_from_year)}"
             if prog.recent_per_year is not None
             else "no recent trend"
         )
+        needed = f"{points(prog.required_per_year)} a year needed" if prog.required_per_year else ""
         children = profile.children_needed[group]
-        more = (
-            f"About {children:,} more children per year group would need to reach GLD (estimate)." if children else ""
-        )
+        who = "more children" if group == "all" else "more FSM-eligible children"
+        more = f"About {children:,} {who} a year group to reach GLD (estimate)." if children else ""
+        more = " ".join(text for text in (prog.context, more) if text)
         cells = [
-            (_fmt(prog.latest_pct), compare),
-            (_fmt(prog.target), basis),
-            (_fmt(prog.points_to_gain, " pts"), " · ".join(x for x in (needed, recent) if x)),
-            (prog.status.capitalize(), more, "status"),
+            (profile.latest_text(group), compare),
+            (profile.target_text(group), basis),
+            (points(prog.points_to_gain, unit=False), " · ".join(x for x in (needed, recent) if x)),
+            (prog.status[0].upper() + prog.status[1:], more, "status"),
         ]
         rows.append((label, cells))
-    headings = ["Children", f"GLD {year}", "2028 target", "Points still to gain", "Status"]
+    headings = ["Children", f"GLD {year}", "2028 target", "Percentage points still to gain", "Status"]
     figures_table(f"{profile.name}: headline figures, {year}", headings, rows)
 
 
