@@ -20,6 +20,8 @@ PRESENT_CSS = """
 html, body, [data-testid="stAppViewContainer"] { font-size: 22px !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem !important;
   line-height: 1.5 !important; color: #000 !important; }
+/* A button's label keeps the button's own colour (black on the red primary button was 4:1). */
+button [data-testid="stMarkdownContainer"] p { color: inherit !important; }
 [data-testid="stMetricValue"], .gld-headline .figure { font-size: 3.2rem !important; color: #000 !important; }
 .gld-headline .status, .gld-headline tbody th { font-size: 1.5rem !important; }
 .gld-headline .note, .gld-headline caption { font-size: 1.1rem !important; color: #111827 !important; }
@@ -129,10 +131,19 @@ def frame_table(
     `highlight` (a boolean per row) marks rows in bold, e.g. the chosen LA. All text is escaped.
     """
     marks = [False] * len(frame) if highlight is None else list(highlight)
-    # right-aligned: numeric columns other than the first (the row headers)
+
+    # right-aligned: numeric columns other than the first (the row headers), and columns of numbers
+    # written as text at their published precision ('74', '73.3')
+    def numeric(column: pd.Series) -> bool:
+        if is_bool_dtype(column.dtype):
+            return False
+        if is_numeric_dtype(column.dtype):
+            return True
+        values = column.dropna().astype(str)
+        return not values.empty and bool(values.str.fullmatch(r"-?\d+(\.\d+)?").all())
+
     align = [
-        ' class="num"' if position and is_numeric_dtype(dtype) and not is_bool_dtype(dtype) else ""
-        for position, dtype in enumerate(frame.dtypes)
+        ' class="num"' if position and numeric(frame.iloc[:, position]) else "" for position in range(frame.shape[1])
     ]
     head = "".join(f'<th scope="col"{kind}>{escape(str(column))}</th>' for column, kind in zip(frame.columns, align))
     rows = []

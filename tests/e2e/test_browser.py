@@ -22,7 +22,7 @@ def target_label(name: str) -> re.Pattern:
 
     codes, labels = picker_options()
     code = next(code for code in codes if labels[code].split(" (")[0] == name)
-    return re.compile(r"2028 target\s*" + re.escape(f"{build_profile(code).progress['all'].target:.1f}%"))
+    return re.compile(r"2028 target\s*" + re.escape(build_profile(code).target_text("all")))
 
 
 def wait_for_profile(page, name: str, timeout: int = 90_000) -> None:
@@ -262,3 +262,66 @@ def test_presentation_mode_in_the_browser(server, page, artifacts):
     assert page.locator('[data-testid="stMainMenu"]').first.is_hidden()
     assert page.get_by_text("Peers", exact=True).first.is_visible()  # page switching stays available
     page.screenshot(path=str(artifacts / "presentation_mode.png"))
+
+
+# The contrast (WCAG 2) of each matching element's text against the first opaque background behind
+# it, as the browser computed them.
+CONTRAST_JS = """
+(selector) => {
+  const rgb = (text) => (text.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const channel = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  };
+  const background = (element) => {
+    for (let node = element; node; node = node.parentElement) {
+      const colour = rgb(getComputedStyle(node).backgroundColor);
+      if (colour.length === 3 || (colour.length === 4 && colour[3] > 0.5)) return colour.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll(selector)].map((element) => {
+    const text = luminance(rgb(getComputedStyle(element).color).slice(0, 3));
+    const back = luminance(background(element));
+    return [element.textContent.trim().slice(0, 40),
+            (Math.max(text, back) + 0.05) / (Math.min(text, back) + 0.05)];
+  });
+}
+"""
+
+
+def contrasts(page, selector: str) -> list[tuple[str, float]]:
+    found = page.evaluate(CONTRAST_JS, selector)
+    assert found, f"nothing matches {selector}"
+    return found
+
+
+@pytest.fixture
+def dark_page(browser):
+    """A tab whose computer asks for dark mode (prefers-color-scheme: dark)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, color_scheme="dark")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def test_dark_mode_keeps_every_figure_legible(server, dark_page, artifacts):
+    """With the computer in dark mode, the headline figures, the wards panel, the peers table's own
+    row and presentation-mode text all keep WCAG AA contrast (4.5:1) against what is behind them."""
+    page = dark_page
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    checks = (
+        ("/profile?la=E08000018", ".gld-headline .figure, .gld-headline .status, .gld-headline .note", "profile"),
+        ("/profile?la=E08000018&present=1", ".gld-headline .figure, [data-testid='stMarkdownContainer'] p", "present"),
+        ("/profile?la=E08000018&present=1", "button p", "present_buttons"),
+        ("/peers?la=E08000018", ".gld-table tr.own th, .gld-table tr.own td", "peers"),
+        ("/wards?la=E08000018", ".gld-headline.compact .figure, .gld-headline.compact th", "wards"),
+    )
+    for path, selector, name in checks:
+        page.goto(f"{server}{path}")
+        page.locator(selector.split(",")[0]).first.wait_for(timeout=90_000)
+        if "profile" in path:  # the last elements of the page are drawn
+            page.get_by_role("button", name="Download plan pack (zip)").wait_for(timeout=60_000)
+        page.screenshot(path=str(artifacts / f"dark_scheme_{name}.png"))
+        low = [(text, round(ratio, 2)) for text, ratio in contrasts(page, selector) if text and ratio < 4.5]
+        assert not low, f"{path}: text below 4.5:1 contrast in dark mode: {low[:5]}"
