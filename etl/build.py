@@ -76,7 +76,7 @@ def is_up_to_date(paths: BuildPaths, stamp: str) -> bool:
     return all(p.exists() for p in outputs) and paths.stamp.read_text().strip() == stamp
 
 
-class Progress:
+class StepTimer:
     """Prints one line per step with its time."""
 
     def __init__(self, echo: Callable[[str], None] = print) -> None:
@@ -100,7 +100,7 @@ def build(data_dir: Path, force: bool = False, echo: Callable[[str], None] = pri
         BuildError: bad input or a broken contract; the previous outputs are left untouched.
     """
     paths = BuildPaths(Path(data_dir))
-    progress = Progress(echo)
+    progress = StepTimer(echo)
     register = verify_raw_files(paths.raw_dir, paths.register)
     stamp = input_stamp(paths)
     progress.step(f"verified {len(register)} registered raw files")
@@ -114,11 +114,11 @@ def build(data_dir: Path, force: bool = False, echo: Callable[[str], None] = pri
     return "built"
 
 
-def stage_everything(paths: BuildPaths, register, progress: Progress):
+def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     """Read and stage all sources into the public tables (pandas) and geometry (geopandas)."""
     import pandas as pd
 
-    from etl import readers
+    from etl import raw_files, readers
     from etl.areas import build_areas, build_code_history, build_former_las
     from etl.context import (
         CONTEXT_MEASURES,
@@ -136,7 +136,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     la_codes = areas.loc[areas["level"] == "la", "area_code"].tolist()
     progress.step(f"areas: {len(la_codes)} LAs")
 
-    lait = readers.read_lait(raw, readers.LAIT_FILE, [*LAIT_GROUPS, "PriFSM", "SecFSM", *CONTEXT_MEASURES])
+    lait = readers.read_lait(raw, raw_files.LAIT_FILE, [*LAIT_GROUPS, "PriFSM", "SecFSM", *CONTEXT_MEASURES])
     fsm = build_fsm_eligibility(lait, resolver)
     context = build_context_measures(lait, readers.read_lait_dictionary(raw), resolver)
     progress.step(f"LAIT: FSM eligibility {len(fsm)} rows, context {len(context)} rows")
@@ -144,7 +144,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     ees_2022 = readers.read_ees_2022(raw)  # read once: upper-tier GLD and the district layer both use it
     present = {entry.path for entry in register if entry.present}  # includes optional files once fetched
     newer_ees = (
-        [readers.read_ees_headline(raw, readers.EES_HEADLINE_FILE)] if readers.EES_HEADLINE_FILE in present else []
+        [readers.read_ees_headline(raw, raw_files.EES_HEADLINE_FILE)] if raw_files.EES_HEADLINE_FILE in present else []
     )
     gld, gld_former, cohort_estimates, cohort_backtest = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
@@ -204,7 +204,7 @@ def stage_everything(paths: BuildPaths, register, progress: Progress):
     return tables, geometry
 
 
-def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, progress: Progress) -> None:
+def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, progress: StepTimer) -> None:
     """Write a temporary database and GeoParquet files, check contracts, then rename into place."""
     import duckdb
 

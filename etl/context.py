@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import readers
+from etl import raw_files, readers
 from etl.areas import AreaResolver
 from etl.errors import BuildError
 from etl.reorganisations import ENGLAND_CODE, FORMER_LAS
@@ -55,7 +55,7 @@ def current_areas_only(frame: pd.DataFrame) -> pd.DataFrame:
 def build_fsm_eligibility(lait: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """`fsm_eligibility`: area_code, year, pct_primary_fsm, pct_secondary_fsm (January census)."""
     frame = lait[lait["measure"].isin(["PriFSM", "SecFSM"])].copy()
-    frame["area_code"] = resolver.map_numbers(frame["la_number"], readers.LAIT_FILE, "LA Number")
+    frame["area_code"] = resolver.map_numbers(frame["la_number"], raw_files.LAIT_FILE, "LA Number")
     frame = current_areas_only(frame)
     wide = frame.pivot_table(index=["area_code", "year"], columns="measure", values="value", aggfunc="first")
     wide = wide.reset_index().rename(columns={"PriFSM": "pct_primary_fsm", "SecFSM": "pct_secondary_fsm"})
@@ -67,7 +67,7 @@ def build_fsm_eligibility(lait: pd.DataFrame, resolver: AreaResolver) -> pd.Data
 def build_context_measures(lait: pd.DataFrame, dictionary: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """`context_measures`: area_code, year, measure, label, unit, value (non-missing values only)."""
     frame = lait[lait["measure"].isin(CONTEXT_MEASURES)].copy()
-    frame["area_code"] = resolver.map_numbers(frame["la_number"], readers.LAIT_FILE, "LA Number")
+    frame["area_code"] = resolver.map_numbers(frame["la_number"], raw_files.LAIT_FILE, "LA Number")
     frame = current_areas_only(frame).dropna(subset=["value"])
     labels = dictionary.drop_duplicates("measure").set_index("measure")["label"].to_dict()
     frame["label"] = frame["measure"].map(lambda m: labels.get(m) or FALLBACK_LABELS.get(m, m))
@@ -82,7 +82,7 @@ def build_neighbours(raw_dir: Path, resolver: AreaResolver, current_codes: set[s
     exists is kept with its former code so the set is not silently shortened.
     """
     parts = []
-    for sn_set, file in (("2025", readers.SN_2025_FILE), ("2021", readers.SN_2021_FILE)):
+    for sn_set, file in (("2025", raw_files.SN_2025_FILE), ("2021", raw_files.SN_2021_FILE)):
         long = readers.read_neighbours(raw_dir, file)
         long = long[long["neighbour_number"].str.fullmatch(r"\d{3}").fillna(False)]
         long["area_code"] = resolver.map_numbers(long["la_number"], file, "LA num")
@@ -109,13 +109,13 @@ def build_deprivation(raw_dir: Path, resolver: AreaResolver) -> pd.DataFrame:
     iod19 = imd19.merge(idaci19, on="source_code", how="outer")
     iod19 = iod19[iod19["source_code"].str.match(r"E0[6-9]|E10")]
     iod19["area_code"] = resolver.map_ons(
-        iod19["source_code"], readers.IOD2019_UPPER_FILE, "Upper Tier Local Authority District code (2019)"
+        iod19["source_code"], raw_files.IOD2019_UPPER_FILE, "Upper Tier Local Authority District code (2019)"
     )
     iod19 = current_areas_only(iod19)
     iod25 = readers.read_iod2025_upper(raw_dir)
     iod25 = iod25[iod25["source_code"].str.match(r"E0[6-9]|E10")]
     iod25["area_code"] = resolver.map_ons(
-        iod25["source_code"], readers.IOD2025_UPPER_FILE, "Upper Tier Local Authority District code (2024)"
+        iod25["source_code"], raw_files.IOD2025_UPPER_FILE, "Upper Tier Local Authority District code (2024)"
     )
 
     def shape(frame: pd.DataFrame, edition: str, has_idaci: bool) -> pd.DataFrame:

@@ -16,8 +16,7 @@ import pandas as pd
 from etl import readers
 from etl.areas import AreaResolver
 from etl.errors import BuildError
-
-DISTRICT_BOUNDARIES_FILE = "ukmaps/LAD_DEC_24_UK_BSC_-416161531269609018(1).geojson"
+from etl.raw_files import DISTRICT_BOUNDARIES_FILE, EES_2022_FILE
 
 
 def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
@@ -26,7 +25,7 @@ def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFram
     Parameters:
         ees: `readers.read_ees_2022` output (numbers already parsed).
     """
-    file = readers.EES_2022_FILE
+    file = EES_2022_FILE
     frame = ees[
         (ees["geographic_level"] == "Local authority district")
         & ees["pupil_group"].isin(["all", "fsm"])
@@ -51,13 +50,6 @@ def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFram
 
 def read_district_boundaries(raw_dir: Path) -> gpd.GeoDataFrame:
     """English shire districts (E07) of December 2024: lad_code, lad_name, geometry (EPSG:4326)."""
-    path = raw_dir / DISTRICT_BOUNDARIES_FILE
-    if not path.exists():
-        raise BuildError(f"data/raw/{DISTRICT_BOUNDARIES_FILE}: file is missing")
-    try:
-        frame = gpd.read_file(path, columns=["LAD24CD", "LAD24NM"])
-    except Exception as error:  # pyogrio raises several types for a damaged file
-        raise BuildError(f"data/raw/{DISTRICT_BOUNDARIES_FILE}: cannot be read as GeoJSON ({error})") from error
-    readers.require_columns(frame, ["LAD24CD", "LAD24NM"], DISTRICT_BOUNDARIES_FILE)
+    frame = readers.read_geojson(raw_dir, DISTRICT_BOUNDARIES_FILE, ["LAD24CD", "LAD24NM"])
     frame = frame[frame["LAD24CD"].str.startswith("E07")].rename(columns={"LAD24CD": "lad_code", "LAD24NM": "lad_name"})
     return frame.to_crs(4326)[["lad_code", "lad_name", "geometry"]].reset_index(drop=True)

