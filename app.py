@@ -6,19 +6,27 @@ import os
 
 import streamlit as st
 
-from views import state
+from profiles.warm import start_warming
+from views import about, floor, overview, peers, profile, shell, wards
 
 st.set_page_config(page_title="GLD data profile explorer", page_icon="📊", layout="wide")
 
+home = st.Page(overview.render, title="England overview", default=True)  # served at /
 pages = [
-    st.Page("views/overview.py", title="England overview", url_path="overview", default=True),
-    st.Page("views/profile.py", title="LA profile", url_path="profile"),
-    st.Page("views/peers.py", title="Peers", url_path="peers"),
-    st.Page("views/wards.py", title="Wards", url_path="wards"),
-    st.Page("views/about.py", title="About the data", url_path="about"),
+    home,
+    st.Page(shell.redirect_to(home), title="England overview", url_path=overview.URL_PATH, visibility="hidden"),
+    st.Page(profile.render, title="LA profile", url_path=profile.URL_PATH),
+    st.Page(peers.render, title="Peers", url_path=peers.URL_PATH),
+    st.Page(wards.render, title="Wards", url_path=wards.URL_PATH),
+    st.Page(about.render, title="About the data", url_path=about.URL_PATH),
 ]
 if os.environ.get("GLD_BENCH_FLOOR") == "1":  # the benchmark's minimal page, on the same server
-    pages.append(st.Page("views/floor.py", title="Floor (benchmark)", url_path="floor"))
-navigation = st.navigation(pages, position="top")
-state.la_picker()
-navigation.run()
+    pages.append(st.Page(floor.render, title="Floor (benchmark)", url_path=floor.URL_PATH))
+page = st.navigation(pages, position="top")
+shell.page_start()
+codes, labels = shell.require_database()
+start_warming()  # once per server: build every LA's charts in the background
+shell.la_from_link()
+shell.tidy_link(page)
+shell.la_picker(codes, labels)
+page.run()

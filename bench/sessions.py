@@ -1,40 +1,9 @@
-"""Many people at once: N sessions opening /profile together, each switching LA M times.
+"""Many people at once: N sessions open /profile together, then each switches LA M times.
 
-The scene is a regional event: 30 people open the app at the same moment, each from a link to
-their own LA's profile, then each looks at other LAs. Each session:
-
-- opens `/profile?la=<its first LA>` at the same moment as the others (an asyncio event releases
-  them together) and waits for the page to be drawn ("first load");
-- then `switches` times: thinks for a random 1–3 s (uniform, seeded per session, so a run is
-  repeatable; `--think MIN-MAX` changes it), then chooses the next LA in the shared picker. The LAs are distinct random picks
-  from all 153 (seeded), so the caches are about as cold as on the day.
-
-Three kinds of client (`--clients`):
-
-- `browser`: every session is its own browser context (own cookies and Streamlit session) in one
-  Chromium, all driven from one asyncio loop with Playwright's async API. A switch opens the
-  picker, types the LA's ONS code and clicks the option; it is done when the heading names the new LA,
-  the text of every chart has changed (they are redrawn in place) and Streamlit's "running" status
-  widget has gone (the single-session bench's "done"). Times are on the browser's clock (`Date.now()` at the
-  pointerdown on the option to the MutationObserver callback that sees the page done), so the
-  Python driver's own lag under load (30 tabs share one Playwright connection) is not counted;
-  the driver's view is kept beside it. On this 2-core machine the 30 tabs' rendering competes
-  with the server for the CPU: the result is the CPU seconds each used.
-- `floor`: the same browser tabs doing the same on the minimal page (`/floor`: the picker and one
-  line of text), the control: what 30 tabs cost this machine whatever the page;
-- `protocol` (`bench/protocol.py`): the same people as websocket clients speaking Streamlit's
-  protocol, nothing rendered: the server's time alone, as a browser on its own laptop would get it.
-
-Errors: a switch or first load not done within SOFT_LIMIT_S (30 s; it is still timed up to
-HARD_LIMIT_S so the percentiles stay true), a Streamlit exception block
-(`[data-testid="stException"]`, or an exception element in the protocol) after a switch, a failed
-interaction (e.g. the picker never became clickable), and every uncaught page error (`pageerror`).
-Console errors and HTTP error responses are reported beside them but not counted.
-
-Server-side split: the server runs through `bench.serve`, which logs each script run (requested,
-start, end, CPU of the script thread) with the session's `X-Bench-Session` header, so each switch
-splits into: client -> server (pick to rerun requested), waiting for the script thread, the script
-run (of which CPU), and after the run (messages to the client and, in a browser, drawing them).
+Sessions think 1–3 s between switches (seeded), pick distinct random LAs, and run as Chromium tabs
+(`browser`), the same tabs on /floor (`floor`, the control) or websocket clients (`protocol`,
+`bench/protocol.py`). A switch or first load not done within SOFT_LIMIT_S is an error, as are
+exception elements and uncaught page errors. docs/PERFORMANCE.md says more.
 """
 
 from __future__ import annotations
@@ -122,9 +91,9 @@ def la_names() -> dict[str, str]:
     """ONS code -> name of the 153 LAs, from the built database."""
     import duckdb
 
-    from profiles.db import DB_PATH
+    from profiles.db import database_path
 
-    with duckdb.connect(str(DB_PATH), read_only=True) as con:
+    with duckdb.connect(str(database_path()), read_only=True) as con:
         return dict(con.execute("SELECT area_code, name FROM areas WHERE level = 'la' ORDER BY name").fetchall())
 
 

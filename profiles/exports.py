@@ -93,16 +93,15 @@ def screen_spec(spec: dict, title: str) -> dict:
 
 
 def arrow_datasets(spec: dict) -> dict:
-    """The spec with its named datasets already in Arrow IPC bytes, as Streamlit sends them.
+    """The spec with its named tables already as Arrow tables (pyarrow), made once, here.
 
-    `st.vega_lite_chart` converts each dataset to Arrow on every run unless it is bytes already;
-    converting once here, before the Export is cached, takes that off every page rerun. The JSON
-    `spec` is kept for PNG export.
+    `st.vega_lite_chart` turns a pandas-like dataset into Arrow on every run; an Arrow table it only
+    has to write out, so converting before the Export is cached takes most of that off every page
+    rerun. The JSON `spec` is kept for PNG export.
     """
     if not spec.get("datasets"):
         return spec
-    # Streamlit's own converter, so the bytes are exactly what the chart element expects.
-    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+    import pyarrow as pa
 
     def flat(rows: list) -> bool:  # a table, not GeoJSON features (maps keep theirs as JSON)
         return isinstance(rows, list) and all(
@@ -110,7 +109,7 @@ def arrow_datasets(spec: dict) -> dict:
         )
 
     datasets = {
-        name: convert_anything_to_arrow_bytes(pd.DataFrame(rows)) if flat(rows) else rows
+        name: pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False) if flat(rows) else rows
         for name, rows in spec["datasets"].items()
     }
     return {**spec, "datasets": datasets}

@@ -10,7 +10,6 @@ not as each area's own outline: half the segments for the browser to draw."""
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pydeck as pdk
 import shapely
 import streamlit as st
 
-from profiles.db import DATA_DIR
+from profiles.db import data_dir
 
 # About 1 km: invisible at national scale, and it keeps the map's JSON near 200 kB. Much larger
 # maps (we measured 340 kB) draw, but Streamlit then drops click selections on them.
@@ -33,16 +32,10 @@ COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map
 BORDER_PIXELS = 0.5  # at the fitted zoom: drawn 1 pixel wide, wider only when zoomed in beyond 2x
 HIGHLIGHT_PIXELS = 2  # the outline round estimated areas: never thinner than this
-# The maps' two starting views. Shapes are placed in pixels about the map's centre (see
-# `choropleth`), so every map starts from the same view, whatever its LA. Zoom is relative to the
-# fit: -1 shows twice the width and height, 7 a 128th of the width. The two views differ, by amounts
-# too small to see, in every key a user's zoom or pan changes (deck.gl's flat view keeps a zoom per
-# axis once zoomed): Streamlit's element applies only the keys of a starting view that changed, so
-# moving a map to the other view (`CompactDeck.starting_from`) is how "Reset map view" works.
-PLANE_VIEWS = tuple(
-    pdk.ViewState(target=[0, shift, 0], zoom=shift, zoom_x=shift, zoom_y=shift, min_zoom=-1, max_zoom=7)
-    for shift in (0, 1e-6)
-)
+# Every map's starting view. Shapes are placed in pixels about the map's centre (see `choropleth`),
+# so every map starts from this view, whatever its LA. Zoom is relative to the fit: -1 shows twice
+# the width and height, 7 a 128th of the width.
+PLANE_VIEW = pdk.ViewState(target=[0, 0, 0], zoom=0, min_zoom=-1, max_zoom=7)
 # Map heights in pixels (the views draw them at these heights; the shapes are fitted to them).
 LA_MAP_HEIGHT = 620
 WARD_MAP_HEIGHT = 560
@@ -76,45 +69,19 @@ PALETTES = {
 
 
 class CompactDeck(pdk.Deck):
-    """A Deck whose JSON has no indentation: Streamlit sends `to_json()` as it is, and pydeck's
-    indented output is almost five times larger than the data it carries."""
+    """A Deck whose JSON is made once, when it is built, with no indentation.
 
-    _json: str | None = None
-    _view: int = 0  # which of PLANE_VIEWS it starts from
-    _twin: CompactDeck | None = None
+    Streamlit sends `to_json()` as it is on every run, and pydeck's indented output is almost five
+    times larger than the data it carries. Made in the constructor, so a deck returned from a cache
+    (shared between sessions) is never changed afterwards.
+    """
+
+    def __init__(self, **options) -> None:
+        super().__init__(**options)
+        self._json = json.dumps(json.loads(super().to_json()), separators=(",", ":"))
 
     def to_json(self) -> str:
-        # Built once: a cached deck is shared between sessions and never changed.
-        if self._json is None:
-            self._json = json.dumps(json.loads(super().to_json()), separators=(",", ":"))
         return self._json
-
-    def starting_from(self, view: int) -> CompactDeck:
-        """This deck starting from `PLANE_VIEWS[view]`: itself, or its twin, made once, which shares
-        its layers and whose JSON is this one's with the starting view swapped (no rebuild, and a
-        cache of decks holds one per map, not one per starting view)."""
-        if view == self._view:
-            return self
-        if self._twin is None:
-            old, new = (_starting_view_json(number) for number in (self._view, view))
-            text = self.to_json()
-            if text.count(old) != 1:
-                raise ValueError("this deck does not start from one of the maps' starting views")
-            twin = copy.copy(self)
-            twin.initial_view_state, twin._view, twin._json, twin._twin = (
-                PLANE_VIEWS[view],
-                view,
-                text.replace(old, new),
-                self,
-            )
-            self._twin = twin
-        return self._twin
-
-
-def _starting_view_json(view: int) -> str:
-    """`PLANE_VIEWS[view]` as it appears in a CompactDeck's JSON."""
-    spec = json.loads(pdk.Deck(initial_view_state=PLANE_VIEWS[view]).to_json())["initialViewState"]
-    return '"initialViewState":' + json.dumps(spec, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -169,7 +136,7 @@ def _rings(geometry, decimals: int = COORD_DECIMALS) -> list[list[list[list[floa
 @st.cache_resource(show_spinner=False)
 def la_shapes() -> pd.DataFrame:
     """One row per polygon part of each LA: area_code, polygon (rings), simplified for a national view."""
-    frame = gpd.read_parquet(DATA_DIR / "la_boundaries.parquet")
+    frame = gpd.read_parquet(data_dir() / "la_boundaries.parquet")
     simplified = shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES)
     rows = [
         {"area_code": code, "polygon": rings}
@@ -182,7 +149,7 @@ def la_shapes() -> pd.DataFrame:
 @st.cache_resource(show_spinner=False)
 def _geometry(file_name: str, key: str) -> gpd.GeoDataFrame:
     """A boundary GeoParquet written by the build, indexed by its code column (read once per process)."""
-    return gpd.read_parquet(DATA_DIR / file_name).set_index(key)
+    return gpd.read_parquet(data_dir() / file_name).set_index(key)
 
 
 def _shapes(file_name: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
@@ -310,12 +277,10 @@ def choropleth(
     has them cached.
 
     The shapes are sent already placed, in pixels from the map's centre at the zoom that fits them
-    (`Fit.plane`, rounded to `decimals`), and drawn in a flat view that starts from
-    `PLANE_VIEWS[0]` whatever the LA. So when the page moves to another LA only the layers change
-    and the browser draws the map once; a change of starting view made Streamlit's element draw it
-    twice (the new shapes in the old view, then the new view), about 40 ms more per LA switch here.
-    The other side of it: a zoom or pan the user made stays when the LA changes, until they reset
-    the view (the page then shows `starting_from(1)`, and back).
+    (`Fit.plane`, rounded to `decimals`), and drawn in a flat view that starts from `PLANE_VIEW`
+    whatever the LA. So when the page moves to another LA only the layers change and the browser
+    draws the map once (docs/PERFORMANCE.md). A zoom or pan the user made therefore stays when the
+    LA changes, until the page draws the map afresh under a new key ("Reset map view").
     """
     place = fit(shapes, height)
     rings_by_shape = [place.plane(rings, decimals) for rings in shapes["polygon"]]
@@ -354,7 +319,7 @@ def choropleth(
     return CompactDeck(
         layers=layers,
         views=[pdk.View(type="OrthographicView", controller=True)],
-        initial_view_state=PLANE_VIEWS[0],
+        initial_view_state=PLANE_VIEW,
         map_provider=None,
         tooltip={"html": tooltip_html, "style": {"fontSize": "15px", "backgroundColor": "#111827", "color": "white"}},
     )
@@ -394,7 +359,7 @@ def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
 @st.cache_resource(show_spinner=False)
 def la_features() -> list[dict]:
     """GeoJSON features of the 153 LAs (simplified, 3 dp) for static maps."""
-    frame = gpd.read_parquet(DATA_DIR / "la_boundaries.parquet")
+    frame = gpd.read_parquet(data_dir() / "la_boundaries.parquet")
     simplified = shapely.set_precision(
         shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES), 0.001
     )

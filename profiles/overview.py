@@ -29,6 +29,12 @@ class Measure:
     def label(self, year: int, since: int) -> str:
         return self.title.format(year=academic_year(year), since=academic_year(since))
 
+    @property
+    def choice(self) -> str:
+        """The name offered in the measure picker and written to the link: no year in it, so a link
+        made this year opens the same measure after the next release."""
+        return self.title.replace(", {year}", "").format(since="2021/22")
+
 
 MEASURES: dict[str, Measure] = {
     "gld_all": Measure("gld_all", "GLD, all children, {year} (%)", "blues", "%"),
@@ -105,6 +111,22 @@ def england_trajectory_export(latest: int) -> Export:
         summary,
         footer_lines("England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028."),
     )
+
+
+MAP_NOTE = (
+    "Hover for a value; click an LA to open its profile. Quantile colours: about 30 LAs in each class; "
+    "grey = no value. Boundaries: ONS, December 2023."
+)
+
+# The table's filter by quarter of GLD (all children): the name shown and the quartile it keeps.
+BANDS = {"All LAs": None, "Top quarter": 1, "Second quarter": 2, "Third quarter": 3, "Bottom quarter": 4}
+
+
+def filter_table(table: pd.DataFrame, regions: list[str], band: str) -> pd.DataFrame:
+    """The overview table's rows in the chosen regions (all if none) and quarter (`BANDS`)."""
+    shown = table[table["Region"].isin(regions)] if regions else table
+    quartile = BANDS.get(band)
+    return shown if quartile is None else shown[shown["Quartile (all)"] == quartile]
 
 
 def overview_table(year: int, since: int) -> pd.DataFrame:

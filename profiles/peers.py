@@ -11,6 +11,7 @@ import streamlit as st
 from profiles import queries
 from profiles.areas import ENGLAND, all_areas
 from profiles.db import query
+from profiles.groups import GROUP_LABELS, TARGET_GROUPS
 from profiles.numbers import pct
 from profiles.targets import LOW_RELIABILITY_COHORT
 
@@ -206,7 +207,7 @@ def gap_definition(comparisons: pd.Series) -> str:
 def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.DataFrame:
     """Long data for the dot chart: one row per area and group (all / FSM), plus flags."""
     parts = []
-    for group, label in (("all", "All children"), ("fsm", "FSM-eligible children")):
+    for group, label in ((group, GROUP_LABELS[group]) for group in TARGET_GROUPS):
         part = rows[["name", "role", f"gld_{group}", "tiny", "fsm_low_reliability"]].rename(
             columns={f"gld_{group}": "pct"}
         )
@@ -223,7 +224,7 @@ def dot_data(rows: pd.DataFrame, means: dict, references: pd.DataFrame) -> pd.Da
         parts.append(combined)
     data = pd.concat(parts, ignore_index=True)
     # Rows top to bottom by the all-children value, highest first, missing values last.
-    ranked = data[data["group"] == "All children"].sort_values("pct", ascending=False, na_position="last")["name"]
+    ranked = data[data["group"] == GROUP_LABELS["all"]].sort_values("pct", ascending=False, na_position="last")["name"]
     data["order"] = data["name"].map({name: position for position, name in enumerate(ranked)})
     return data
 
@@ -352,3 +353,49 @@ def peer_summary(name: str, own: pd.Series, means: dict, year_label: str) -> str
     if mean_fsm is not None and pd.notna(own["gld_fsm"]):
         text += f"; for FSM-eligible children {own['gld_fsm']:.1f}% against {mean_fsm:.1f}% ({n_fsm} LAs)"
     return text + "."
+
+
+def rank_parts(row: pd.Series, group: str) -> tuple[str, str]:
+    """The LA's rank among all LAs ('130 of 153') and what to read with it (its quarter, any caveat)."""
+    rank, of, quartile = row[f"rank_{group}"], row[f"ranked_of_{group}"], row[f"quartile_{group}"]
+    if rank is None or pd.isna(rank):
+        return "not ranked", "no value"
+    flag = ""
+    if row["tiny"] or (group == "fsm" and row["fsm_low_reliability"]):
+        flag = " — low reliability: tiny cohort, treat the rank with caution"
+    band = {1: "top quarter", 2: "second quarter", 3: "third quarter", 4: "bottom quarter"}[int(quartile)]
+    return f"{int(rank)} of {of}", f"{band}{flag}"
+
+
+def rank_rows(own: pd.Series) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The rank table's rows: all children and FSM-eligible children."""
+    return [(GROUP_LABELS[group], [rank_parts(own, group)]) for group in TARGET_GROUPS]
+
+
+def doing_better_sentence(name: str, own: pd.Series, better: pd.DataFrame, year_label: str) -> str:
+    """The sentence above the table of LAs doing better for FSM children."""
+    if better.empty:
+        return f"No LA in this comparison has a higher FSM GLD than {name} in {year_label}."
+    first = better.iloc[0]
+    return (
+        f"{len(better)} LAs have a higher FSM GLD than {name} ({own['gld_fsm']:.1f}%) — worth a conversation. "
+        f"The highest is {first['name']}, {first['ahead_by']:.1f} percentage points ahead."
+    )
+
+
+BETTER_COLUMNS = {
+    "name": "LA",
+    "region_name": "Region",
+    "gld_fsm": "GLD FSM %",
+    "ahead_by": "Ahead by (percentage points)",
+    "pct_primary_fsm": "Primary FSM %",
+    "fsm_gap": "FSM gap (percentage points)",
+    "gap_comparison": "Gap against",
+    "fsm_low_reliability": "Low reliability",
+    "tiny": "Tiny cohort",
+}
+
+
+def better_table(better: pd.DataFrame) -> pd.DataFrame:
+    """The LAs doing better for FSM children, with readable column names."""
+    return better[list(BETTER_COLUMNS)].rename(columns=BETTER_COLUMNS)

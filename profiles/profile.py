@@ -11,6 +11,7 @@ import streamlit as st
 from profiles import queries
 from profiles.areas import ENGLAND, area_row
 from profiles.charts import GAP_COMPARISONS
+from profiles.groups import GROUP_LABELS, TARGET_GROUPS, in_sentence
 from profiles.numbers import fewer_places, pct, points
 from profiles.targets import (
     TARGET_YEAR,
@@ -21,13 +22,6 @@ from profiles.targets import (
     progress,
     wilson_interval,
 )
-
-GROUP_LABELS = {
-    "all": "All children",
-    "fsm": "FSM-eligible children",
-    "all_other": "All other children (not known to be FSM-eligible)",
-    "not_eligible": "Children known not to be FSM-eligible",
-}
 
 # What the FSM gap compares FSM-eligible children with. DfE's published gap uses "all other"
 # children (not eligible or eligibility unknown); from 2022/23 only "not eligible" (unknown
@@ -177,7 +171,8 @@ def notes_for(profile: Profile) -> list[str]:
             "FSM results here are low reliability: the FSM cohort is under 30 children or the value is "
             "suppressed, so small changes swing the percentage widely."
         )
-    for group, label in (("all", "all children"), ("fsm", "FSM-eligible children")):
+    for group in TARGET_GROUPS:
+        label = in_sentence(group)
         note = profile.targets[group]["note"]
         if note:
             notes.append(f"The 2028 target for {label}: {note[0].lower()}{note[1:]}")
@@ -222,7 +217,7 @@ def summary_sentence(profile: Profile) -> str:
     if fsm_p.latest_pct is not None:
         flag = " (low reliability: a very small cohort)" if _low_reliability(profile, "fsm") else ""
         parts.append(f"For children eligible for free school meals it was {profile.latest_text('fsm')}{flag}.")
-    for group, label, prog in (("all", "all children", all_p), ("fsm", "FSM-eligible children", fsm_p)):
+    for group, label, prog in ((group, in_sentence(group), profile.progress[group]) for group in TARGET_GROUPS):
         if prog.target is None:
             continue
         target = profile.targets[group]
@@ -483,3 +478,49 @@ def gap_sentence(profile: Profile, gaps: pd.DataFrame) -> str:
     if _low_reliability(profile, "fsm"):
         sentence += " The FSM figure is low reliability (fewer than 30 children or suppressed)."
     return sentence
+
+
+HEADLINE_GROUPS = (("all", "All children"), ("fsm", "Children eligible for free school meals"))
+
+
+def headline_rows(profile: Profile) -> tuple[list[str], list[tuple[str, list[tuple[str, ...]]]]]:
+    """The headline table: its column headings and, for all and FSM children, the latest GLD beside
+    England and region, the 2028 target and its basis, the percentage points to gain and the status
+    in words, each a (figure, note) or (figure, note, 'status') cell."""
+    rows = []
+    for group, label in HEADLINE_GROUPS:
+        prog = profile.progress[group]
+        target = profile.targets[group]
+        compare = f"England {profile.latest_text(group, profile.england)}" + (
+            f" · {profile.region_name} {profile.latest_text(group, profile.region)}" if profile.region_name else ""
+        )
+        basis = f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else "")
+        if target["note"]:
+            basis += " · low reliability (tiny cohort: see the note above)"
+        recent = (
+            f"recent change {points(prog.recent_per_year, signed=True)} a year since "
+            f"{academic_year(prog.recent_from_year)}"
+            if prog.recent_per_year is not None
+            else "no recent trend"
+        )
+        needed = f"{points(prog.required_per_year)} a year needed" if prog.required_per_year else ""
+        children = profile.children_needed[group]
+        who = "more children" if group == "all" else "more FSM-eligible children"
+        more = f"About {children:,} {who} a year group to reach GLD (estimate)." if children else ""
+        rows.append(
+            (
+                label,
+                [
+                    (profile.latest_text(group), compare),
+                    (profile.target_text(group), basis),
+                    (points(prog.points_to_gain, unit=False), " · ".join(x for x in (needed, recent) if x)),
+                    (
+                        prog.status[0].upper() + prog.status[1:],
+                        " ".join(x for x in (prog.context, more) if x),
+                        "status",
+                    ),
+                ],
+            )
+        )
+    headings = ["Children", f"GLD {academic_year(profile.latest_year)}", "2028 target"]
+    return [*headings, "Percentage points still to gain", "Status"], rows

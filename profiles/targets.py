@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-TARGET_YEAR = 2028
+from etl.gld import TARGET_YEAR  # the national ambition's year, 2027/28: one constant for build and pages
+
 LOW_RELIABILITY_COHORT = 30
 # A recent change smaller than this (percentage points a year, either way) is "barely changed":
 # within the year-to-year noise of an LA's result, so a ratio to it would mean nothing.

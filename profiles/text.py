@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from profiles.groups import TARGET_GROUPS, in_sentence
+
 CAVEATS: list[tuple[str, str]] = [
     (
         "Framework break",
@@ -93,7 +95,7 @@ METHODS: list[tuple[str, str]] = [
 def backtest_summary(backtest) -> list[str]:
     """Sentences on the cohort-estimate back-test (2018/19 counts → 2021/22), from `cohort_backtest` rows."""
     sentences = []
-    for group, label in (("all", "all children"), ("fsm", "FSM-eligible children")):
+    for group, label in ((group, in_sentence(group)) for group in TARGET_GROUPS):
         rows = backtest[backtest["pupil_group"] == group]
         if rows.empty:
             continue

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from profiles.db import query
+from profiles.groups import in_sentence
 from profiles.maps import (
     DISTRICT_MAP_HEIGHT,
     CompactDeck,
@@ -22,6 +23,7 @@ from profiles.maps import (
     ward_borders,
     ward_shapes,
 )
+from profiles.targets import academic_year
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.Da
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def la_context(area_code: str) -> dict:
-    """LA deprivation (IoD2019 and IoD2025), latest FSM eligibility and latest GLD (all and FSM)."""
+    """LA deprivation (IoD2019 and IoD2025), latest FSM eligibility and latest GLD (all and FSM, with precision)."""
     deprivation = query("SELECT * FROM deprivation_la WHERE area_code = ? ORDER BY edition", [area_code])
     fsm = query(
         "SELECT year, pct_primary_fsm, pct_secondary_fsm FROM fsm_eligibility WHERE area_code = ? "
@@ -171,11 +173,101 @@ def la_context(area_code: str) -> dict:
         [area_code],
     )
     gld = query(
-        "SELECT pupil_group, pct, year FROM gld WHERE area_code = ? AND year = (SELECT max(year) FROM gld) "
+        "SELECT pupil_group, pct, decimals, year FROM gld WHERE area_code = ? AND year = (SELECT max(year) FROM gld) "
         "AND pupil_group IN ('all', 'fsm')",
         [area_code],
     )
     return {"deprivation": deprivation, "fsm": fsm, "gld": gld}
+
+
+def context_rows(area_code: str) -> tuple[list[tuple[str, list[tuple[str, str]]]], str]:
+    """The LA as a whole beside its ward map: figure rows (latest GLD, primary FSM eligibility) and one
+    paragraph on its deprivation (each IoD edition's rank and share of most deprived neighbourhoods)."""
+    from profiles.numbers import pct
+
+    context = la_context(area_code)
+    rows = []
+    gld = context["gld"].set_index("pupil_group")
+    if not gld.empty:
+        year = academic_year(int(gld["year"].iloc[0]))
+        for group, label in (("all", "all children"), ("fsm", "FSM-eligible")):
+            value = gld["pct"].get(group)
+            rows.append((f"GLD {year}, {label}", [(pct(value, gld["decimals"].get(group)), "")]))
+    if not context["fsm"].empty:
+        row = context["fsm"].iloc[0]
+        rows.append((f"Primary pupils eligible for FSM (Jan {int(row['year'])})", [(pct(row["pct_primary_fsm"]), "")]))
+    lines = [
+        f"**{row.edition}**: IMD rank of average score {int(row.imd_rank_of_avg_score)} of "
+        f"{int(row.rank_of_avg_score_out_of)} (1 = most deprived); "
+        f"{row.imd_prop_lsoas_most_deprived_10pct * 100:.0f}% of neighbourhoods in England's most deprived 10%"
+        + (f"; IDACI rank {int(row.idaci_rank_of_avg_score)}" if pd.notna(row.idaci_rank_of_avg_score) else "")
+        + "."
+        for row in context["deprivation"].itertuples()
+    ]
+    return rows, "\n\n".join(lines)
+
+
+def ward_labels(wards: pd.DataFrame) -> dict[str, str]:
+    """Each ward's name as the picker shows it and the link carries it: the name, with its code where
+    another ward of the LA has the same name (Kent has two 'Bridge' wards)."""
+    repeated = wards["ward_name"].duplicated(keep=False)
+    return {
+        code: f"{name} ({code})" if twin else name
+        for code, name, twin in zip(wards["ward_code"], wards["ward_name"], repeated)
+    }
+
+
+WARD_COLUMNS = {
+    "ward_code": "Ward code",
+    "ward_name": "Ward",
+    "lad_code": "District",
+    "population": "Population (2015)",
+    "children_0_15": "Children 0–15",
+    "imd_avg_rank": "IMD avg rank",
+    "idaci_avg_rank": "IDACI avg rank",
+    "pct_lsoas_imd_decile1": "% LSOAs IMD decile 1",
+    "pct_children_idaci_decile1": "% children IDACI decile 1",
+    "imd_decile": "IMD ward decile",
+    "idaci_decile": "IDACI ward decile",
+    "method": "Method",
+}
+METHOD_LABELS = {"lsoa_point": "LSOA centres", "area_weighted": "area-weighted (estimate)"}
+
+
+def ward_grid(shown: pd.DataFrame) -> pd.DataFrame:
+    """Every ward shown, every column, with readable names: the sortable grid and its CSV."""
+    table = shown[list(WARD_COLUMNS)].rename(columns=WARD_COLUMNS)
+    table["Method"] = table["Method"].map(METHOD_LABELS)
+    return table
+
+
+MAP_NOTE = (
+    "Outline only: wards outside the filters. Orange outline: values estimated by area weighting. No base map: "
+    "boundaries ONS December 2023. Zoom with the mouse wheel or a double click, drag to move (the view stays when "
+    "you change LA or filters, until you press Reset map view); click a ward to add it to the wards chosen by name."
+)
+DISTRICT_NOTE = (
+    "District GLD is published for 2021/22 only (official EYFSP 2021/22 file); it is not comparable with 2018/19 "
+    "and later years are published by upper-tier LA only."
+)
+# How the sortable grid shows its numbers: counts and ranks whole, shares to 1 dp.
+GRID_FORMATS = {
+    "Population (2015)": st.column_config.NumberColumn(format="%.0f"),
+    "Children 0–15": st.column_config.NumberColumn(format="%.0f"),
+    "IMD avg rank": st.column_config.NumberColumn(format="%.0f"),
+    "IDACI avg rank": st.column_config.NumberColumn(format="%.0f"),
+    "% LSOAs IMD decile 1": st.column_config.NumberColumn(format="%.1f"),
+    "% children IDACI decile 1": st.column_config.NumberColumn(format="%.1f"),
+}
+
+DISTRICT_COLUMNS = {
+    "lad_code": "District code",
+    "lad_name": "District",
+    "gld_all": "GLD all %",
+    "gld_fsm": "GLD FSM %",
+    "children_all": "Children",
+    "children_fsm": "FSM children",
+}
 
 
 def summary(name: str, wards: pd.DataFrame, shown: pd.DataFrame) -> str:
@@ -262,11 +354,11 @@ def district_map(area_code: str, group: str) -> tuple[CompactDeck, Legend, pd.Da
         "suppressed" if pd.isna(v) else f"{v:.1f}% of {int(n):,} children" + (" (low reliability)" if n < 30 else "")
         for v, n in zip(shapes[column], shapes[f"children_{group}"].fillna(0))
     ]
-    label = "all children" if group == "all" else "FSM-eligible children"
+    label = in_sentence(group)
     deck = choropleth(
         shapes[["lad_code", "lad_name", "value", "polygon", "fill"]],
         "<b>{lad_name}</b> ({lad_code})<br/>GLD 2021/22, " + label + ": <b>{value}</b>",
         "district_choropleth",
         height=DISTRICT_MAP_HEIGHT,
     )
-    return deck, legend, table
+    return deck, legend, table.rename(columns=DISTRICT_COLUMNS)

@@ -1,4 +1,8 @@
-"""Streamlit AppTest: every page loads for several areas; the picker and notices behave."""
+"""Streamlit AppTest: every page loads for several areas; the picker, links and notices behave.
+
+Settings bound to the URL are seeded from a link in AppTest as in a browser, but AppTest does not
+write a changed widget back to its query parameters (the browser does): the browser tests check that.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 from .conftest import PROJECT
 
-PAGES = ["views/overview.py", "views/profile.py", "views/about.py"]
+PAGES = ["overview", "profile", "peers", "wards", "about"]
 AREAS = {
     "England": "E92000001",
     "Rotherham": "E08000018",
@@ -22,7 +27,14 @@ AREAS = {
 }
 
 
-def run_page(page: str, la: str | None = None, timeout: int = 60, **params: str) -> AppTest:
+def open_page(app: AppTest, url_path: str) -> AppTest:
+    """Go to a page as its link would. AppTest.switch_page finds pages by file, and these pages are
+    functions, which Streamlit knows by the hash of their url_path (as `st.Page` computes it)."""
+    app._page_hash = calc_hash(url_path)
+    return app.run()
+
+
+def run_page(page: str, la: str | None = None, timeout: int = 60, **params: str | list[str]) -> AppTest:
     """Open the app with `?la=` and any other URL parameters, then go to `page` (as a link would)."""
     app = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=timeout)
     if la is not None:
@@ -30,8 +42,8 @@ def run_page(page: str, la: str | None = None, timeout: int = 60, **params: str)
     for key, value in params.items():
         app.query_params[key] = value
     app.run()
-    if page != "views/overview.py":
-        app.switch_page(page).run()
+    if page != "overview":
+        open_page(app, page)
     return app
 
 
@@ -48,10 +60,11 @@ def test_every_page_loads(page, name):
     app = run_page(page, AREAS[name])
     assert not app.exception, app.exception
     assert app.session_state["la"] == AREAS[name]
+    assert app.title, "the page drew nothing"
 
 
 def test_rotherham_profile_shows_targets():
-    app = run_page("views/profile.py", "E08000018")
+    app = run_page("profile", "E08000018")
     text = page_text(app)
     assert "Rotherham" in text
     assert "73.3%" in text and "56.6%" in text
@@ -60,14 +73,14 @@ def test_rotherham_profile_shows_targets():
 
 @pytest.mark.parametrize("bad", ["E99999999", "not-a-code", "'; DROP TABLE gld; --", "E" * 10_000])
 def test_bad_la_gives_a_notice_not_a_traceback(bad):
-    app = run_page("views/profile.py", bad)
+    app = run_page("profile", bad)
     assert not app.exception
     assert app.warning, "expected a notice"
     assert app.selectbox(key="la_picker").value is None
 
 
 def test_old_barnsley_code_redirects():
-    app = run_page("views/overview.py", "E08000016")
+    app = run_page("overview", "E08000016")
     assert not app.exception
     assert app.session_state["la"] == "E08000038"
     assert app.query_params["la"] == "E08000038"
@@ -75,12 +88,12 @@ def test_old_barnsley_code_redirects():
 
 
 def test_reorganised_la_explains_successors():
-    app = run_page("views/profile.py", "E10000006")
+    app = run_page("profile", "E10000006")
     assert "Cumberland" in page_text(app)
 
 
 def test_picker_changes_la_and_url():
-    app = run_page("views/profile.py", "E08000018")
+    app = run_page("profile", "E08000018")
     app.selectbox(key="la_picker").select("E08000025").run()
     assert not app.exception
     assert app.query_params["la"] == "E08000025"
@@ -88,7 +101,7 @@ def test_picker_changes_la_and_url():
 
 
 def test_custom_target_recomputes_and_is_kept():
-    app = run_page("views/profile.py", "E08000018")
+    app = run_page("profile", "E08000018")
     assert not app.number_input  # the box is closed: its inputs are not drawn
     app.session_state["custom_target_open"] = True
     app.run()
@@ -113,41 +126,53 @@ def test_custom_target_recomputes_and_is_kept():
 
 
 def test_la_survives_page_switch():
-    app = run_page("views/profile.py", "E08000018")
-    app.switch_page("views/about.py").run()
+    app = run_page("profile", "E08000018")
+    open_page(app, "about")
     assert app.session_state["la"] == "E08000018"
     assert app.query_params["la"] == "E08000018"
 
 
 @pytest.mark.parametrize("peer_set", ["sn2025", "sn2021", "region"])
 def test_peers_page_for_each_set(peer_set):
-    app = run_page("views/peers.py", "E08000018", peers=peer_set)
+    from profiles.peers import PEER_SETS
+
+    app = run_page("peers", "E08000018", peers=PEER_SETS[peer_set])
     assert not app.exception, app.exception
-    assert app.session_state["peer_set"] == peer_set
+    assert app.session_state["peers"] == peer_set
     assert "peer average" in page_text(app)
 
 
 def test_custom_peer_set_from_url():
-    app = run_page("views/peers.py", "E08000018", peers="custom", **{"with": "E08000025,E06000001,nonsense"})
+    app = run_page("peers", "E08000018", peers="A custom set", **{"with": ["Birmingham", "Hartlepool", "Nowhere"]})
     assert not app.exception
-    assert app.session_state["custom_peers"] == ["E08000025", "E06000001"]
+    assert app.session_state["with"] == ["E08000025", "E06000001"]  # names not of an LA are dropped
     assert "custom set of 2 LAs" in page_text(app)
-    assert any("Left out 1" in w.value for w in app.warning)
+
+
+def test_old_style_peers_link_opens_the_same_view():
+    # AppTest opens the first page (the overview) before any other: the link is rewritten there.
+    app = run_page("overview", "E08000018", peers="custom", **{"with": "E08000025,E06000001,nonsense"})
+    assert any("Left out 1 item" in w.value for w in app.warning)
+    assert app.query_params["peers"] == "A custom set"
+    open_page(app, "peers")
+    assert not app.exception, app.exception
+    assert app.session_state["peers"] == "custom"
+    assert app.session_state["with"] == ["E08000025", "E06000001"]
 
 
 def test_peers_for_la_without_2021_neighbours():
-    app = run_page("views/peers.py", "E06000063")  # Cumberland did not exist in April 2021
-    app.segmented_control(key="peer_set").set_value("sn2021").run()
+    app = run_page("peers", "E06000063")  # Cumberland did not exist in April 2021
+    app.segmented_control(key="peers").set_value("sn2021").run()
     assert not app.exception
     assert "no neighbours in the 2021 set" in page_text(app)
 
 
 def test_overview_measures():
-    app = run_page("views/overview.py")
+    app = run_page("overview")
     for measure in ["gld_fsm", "to_gain_all", "change_all"]:
-        app.selectbox(key="overview_measure").select(measure).run()
+        app.selectbox(key="map").select(measure).run()
         assert not app.exception
-        assert app.query_params["map"] == measure
+        assert any("LAs with a value" in m.value for m in app.markdown)
 
 
 def open_ward_grid(app: AppTest) -> AppTest:
@@ -158,40 +183,58 @@ def open_ward_grid(app: AppTest) -> AppTest:
 
 
 def test_wards_page_with_filters_from_url():
-    app = run_page("views/wards.py", "E08000018", dec="1-3", minkids="1000", measure="imd_avg_rank")
+    app = run_page("wards", "E08000018", dec=["1", "3"], minkids="1000", measure="IMD average rank (1 = most deprived)")
     assert not app.exception, app.exception
     open_ward_grid(app)
-    assert app.session_state["ward_deciles"] == (1, 3)
-    assert app.session_state["ward_measure"] == "imd_avg_rank"
+    assert app.session_state["dec"] == (1, 3)
+    assert app.session_state["measure"] == "imd_avg_rank"
     table = app.dataframe[0].value
     assert len(table) > 0
     assert (table["IDACI ward decile"] <= 3).all() and (table["Children 0–15"] >= 1000).all()
 
 
+def test_old_style_wards_link_opens_the_same_view():
+    app = run_page("wards", "E08000018", dec="1-3", minkids="1000", measure="imd_avg_rank")
+    assert not app.exception, app.exception
+    assert app.session_state["dec"] == (1, 3) and app.session_state["measure"] == "imd_avg_rank"
+    assert app.session_state["minkids"] == 1000
+
+
 def test_wards_selected_by_url_and_bad_codes_dropped():
-    app = open_ward_grid(run_page("views/wards.py", "E08000018"))
+    app = open_ward_grid(run_page("wards", "E08000018"))
     all_rows = len(app.dataframe[0].value)
     first_two = list(app.dataframe[0].value["Ward code"][:2])
-    app.query_params["wards"] = ",".join(first_two + ["E05999999"])
-    app.run()
-    assert not app.exception
-    assert list(app.dataframe[0].value["Ward code"]) == first_two
-    assert any("left out" in w.value for w in app.warning)
+    names = list(app.dataframe[0].value["Ward"][:2])
+    by_name = open_ward_grid(run_page("wards", "E08000018", wards=[*names, "Nowhere ward"]))
+    assert not by_name.exception
+    assert list(by_name.dataframe[0].value["Ward code"]) == first_two
+    old_style = run_page("overview", "E08000018", wards=",".join([*first_two, "E05999999"]))
+    assert any("Left out 1 item" in w.value for w in old_style.warning)
+    old_style = open_ward_grid(open_page(old_style, "wards"))
+    assert list(old_style.dataframe[0].value["Ward code"]) == first_two
     assert all_rows > 2
 
 
 def test_ward_filter_changes_table():
-    app = open_ward_grid(run_page("views/wards.py", "E10000016"))
+    app = open_ward_grid(run_page("wards", "E10000016"))
     before = len(app.dataframe[0].value)
-    app.slider(key="ward_deciles").set_value((1, 2)).run()
+    app.slider(key="dec").set_value((1, 2)).run()
     after = app.dataframe[0].value
     assert not app.exception
     assert 0 < len(after) < before
-    assert app.query_params["dec"] == "1-2"
+
+
+def test_wards_chosen_for_one_la_are_not_kept_for_another():
+    app = run_page("wards", "E08000018")
+    first = app.multiselect(key="wards").options[0]
+    app.multiselect(key="wards").select(first).run()
+    assert len(app.session_state["wards"]) == 1
+    app.selectbox(key="la_picker").select("E08000025").run()
+    assert not app.exception and app.session_state["wards"] == []
 
 
 def test_wards_page_lists_the_most_deprived_first():
-    app = run_page("views/wards.py", "E08000018", measure="idaci_avg_rank")
+    app = run_page("wards", "E08000018", measure="idaci_avg_rank")
     assert not app.exception
     shown = [h.proto.body for h in app.html if "wards shown" in h.proto.body]
     assert len(shown) == 1 and "The first 10 of the 25 wards shown, by IDACI average rank" in shown[0]
@@ -200,27 +243,24 @@ def test_wards_page_lists_the_most_deprived_first():
     assert f"The most income-deprived for children is {first_ward} " in page_text(app)
 
 
-def test_ward_map_keeps_its_starting_view_across_las_until_reset():
-    import json
+def test_ward_map_keeps_its_element_across_las_until_reset():
+    app = run_page("wards", "E08000018")
 
-    app = run_page("views/wards.py", "E08000018")
-
-    def starting_zoom() -> float:
+    def map_id() -> str:
         (chart,) = app.get("deck_gl_json_chart")
-        return json.loads(chart.proto.json)["initialViewState"]["zoom"]
+        return chart.proto.id
 
-    # Every LA's map starts from the same view, so a switch changes only the shapes (one redraw in
-    # the browser); the reset button moves the session to the other starting view, and back.
-    assert starting_zoom() == 0
+    # Every LA's map is the same element (one redraw in the browser: a zoom stays); the reset
+    # button gives the map a new element, drawn afresh and fitted.
+    first = map_id()
     app.selectbox(key="la_picker").select("E10000016").run()
-    assert starting_zoom() == 0
+    assert map_id() == first
     app.button(key="ward_view_reset").click().run()
     assert not app.exception
-    assert starting_zoom() == 1e-6
+    assert map_id() != first
+    reset = map_id()
     app.selectbox(key="la_picker").select("E08000025").run()
-    assert starting_zoom() == 1e-6 and "Birmingham" in page_text(app)
-    app.button(key="ward_view_reset").click().run()
-    assert starting_zoom() == 0
+    assert map_id() == reset and "Birmingham" in page_text(app)
 
 
 def test_presentation_mode_loads_and_persists():
@@ -230,44 +270,48 @@ def test_presentation_mode_loads_and_persists():
     app.run()
     assert not app.exception
     assert app.session_state["present"] is True
-    app.switch_page("views/profile.py").run()
+    open_page(app, "profile")
     assert not app.exception
     assert app.query_params["present"] == "1"
     assert "Rotherham" in page_text(app)
 
 
 def test_overview_table_filters_from_url():
-    app = run_page("views/overview.py", regions="London,Nowhere", band="Top quarter")
-    assert not app.exception
-    assert app.session_state["overview_regions"] == ["London"]
-    table = app.dataframe[-1].value
-    assert set(table["Region"]) == {"London"} and (table["Quartile (all)"] == 1).all()
+    for regions in (["London", "Nowhere"], "London,Nowhere"):  # today's link, and one made before December 2026
+        app = run_page("overview", regions=regions, band="Top quarter")
+        assert not app.exception
+        assert app.session_state["regions"] == ["London"]
+        table = app.dataframe[-1].value
+        assert set(table["Region"]) == {"London"} and (table["Quartile (all)"] == 1).all()
 
 
 def test_district_layer_for_a_two_tier_county():
-    app = run_page("views/wards.py", "E10000016")  # Kent: 12 districts
-    app.toggle(key="show_districts").set_value(True).run()
+    app = run_page("wards", "E10000016")  # Kent: 12 districts
+    app.toggle(key="districts").set_value(True).run()
     assert not app.exception
     districts = app.dataframe[0].value
     assert len(districts) == 12 and "Ashford" in set(districts["District"])
-    app.radio(key="district_group").set_value("fsm").run()
+    app.radio(key="dgroup").set_value("fsm").run()
     assert not app.exception
 
 
 def test_no_district_layer_for_a_unitary():
-    app = run_page("views/wards.py", "E08000018")
-    assert not [t for t in app.toggle if t.key == "show_districts"]
+    app = run_page("wards", "E08000018")
+    assert not [t for t in app.toggle if t.key == "districts"]
 
 
-def test_district_layer_and_similar_fsm_from_url():
-    app = run_page("views/wards.py", "E10000016", districts="1", dgroup="fsm")
+@pytest.mark.parametrize(
+    "params", [{"districts": "true", "dgroup": "FSM-eligible children"}, {"districts": "1", "dgroup": "fsm"}]
+)
+def test_district_layer_from_url(params):
+    app = run_page("wards", "E10000016", **params)
     assert not app.exception
-    assert app.session_state["show_districts"] is True and app.session_state["district_group"] == "fsm"
+    assert app.session_state["districts"] is True and app.session_state["dgroup"] == "fsm"
     assert len(app.dataframe[0].value) == 12
 
 
 def test_tables_under_charts_are_sent_only_when_opened():
-    app = run_page("views/profile.py", "E08000018")
+    app = run_page("profile", "E08000018")
     assert not app.dataframe  # closed: the tables of plotted data and every value are not drawn
     app.session_state["table_open_profile_trajectory"] = True
     app.session_state["every_value_open"] = True
@@ -321,14 +365,14 @@ def test_frame_table_formats_aligns_and_escapes_a_hand_made_frame():
 
 
 def test_peer_table_is_static_html_with_the_la_highlighted_and_each_target_basis():
-    app = run_page("views/peers.py", "E08000018")
+    app = run_page("peers", "E08000018")
     assert not app.exception
     assert not app.dataframe  # no grid widgets on the peers page: its tables are static HTML
     table = next(h.proto.body for h in app.html if "Rotherham and its peers" in h.proto.body)
     own = table.split('<tr class="own">')[1].split("</tr>")[0]
     assert '<th scope="row">Rotherham</th>' in own and ">73.3<" in own and ">56.6<" in own and ">published<" in own
     assert table.count("<tr") == 1 + 11  # header row, Rotherham and its 10 May 2025 neighbours
-    scilly = run_page("views/peers.py", "E06000053")
+    scilly = run_page("peers", "E06000053")
     table = next(h.proto.body for h in scilly.html if "Isles of Scilly and its peers" in h.proto.body)
     own = table.split('<tr class="own">')[1].split("</tr>")[0]
     assert ">all derived, FSM none<" in own and ">tiny cohort; FSM: low reliability<" in own
@@ -345,9 +389,9 @@ def test_warmed_ward_map_is_the_one_the_wards_page_draws(monkeypatch):
     wards.ward_map_for.clear()
     assert warm_all(["E08000018"], pause=0) == 1
     assert built == ["E08000018"]
-    app = run_page("views/wards.py", "E08000018")
+    app = run_page("wards", "E08000018")
     assert not app.exception
     assert len(app.get("deck_gl_json_chart")) == 1
     assert built == ["E08000018"]  # drawn from the warmed cache, not built again
-    app.slider(key="ward_deciles").set_value((1, 3)).run()
+    app.slider(key="dec").set_value((1, 3)).run()
     assert built == ["E08000018", "E08000018"]  # a filtered map is another map: the count can move

@@ -20,7 +20,7 @@ from profiles.exports import (
     screen_spec,
     with_footer,
 )
-from profiles.pack import plan_pack_for
+from profiles.page_exports import plan_pack_for
 
 
 def tiny_export() -> Export:
@@ -73,7 +73,7 @@ def test_plan_pack_for_rotherham():
 
 
 def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
-    import profiles.pack as pack
+    import profiles.page_exports as pack
     from profiles.peers import peer_codes
     from profiles.warm import warm_all
 
@@ -92,7 +92,9 @@ def test_warming_builds_each_charts_once_and_pages_then_reuse_them(monkeypatch):
     pack.peer_trend_export("E08000018", tuple(peers), "all", description)  # exactly as the peers page asks
     assert trends == ["Rotherham", "Barnsley"]  # E08000038 is Barnsley
     assert [item.name for item in first] == ["profile_trajectory", "profile_fsm_gap"]
-    assert isinstance(first[0].display_spec["datasets"][next(iter(first[0].display_spec["datasets"]))], bytes)
+    import pyarrow as pa
+
+    assert isinstance(first[0].display_spec["datasets"][next(iter(first[0].display_spec["datasets"]))], pa.Table)
 
 
 def test_screen_spec_renames_datasets_and_sets_the_page_title():
@@ -116,7 +118,7 @@ def test_on_screen_charts_differ_between_las_only_in_their_data(exports_for):
     """What lets the browser redraw a chart in place on an LA switch; the PNG keeps the LA's name."""
     import vl_convert as vlc
 
-    from profiles.pack import peer_exports_for, profile_exports_for
+    from profiles.page_exports import peer_exports_for, profile_exports_for
 
     def exports(code: str) -> list[Export]:
         return profile_exports_for(code, None, None) if exports_for == "profile" else peer_exports_for(code, "sn2025")

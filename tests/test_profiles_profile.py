@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from profiles.numbers import fewer_places, pct, points
-from profiles.pack import profile_exports
+from profiles.page_exports import profile_exports
 from profiles.profile import COMPARISONS, build_profile, gap_data, gap_sentence, summary_sentence, trajectory_data
 
 ENGLAND, HACKNEY, ROTHERHAM = "E92000001", "E09000012", "E08000018"

@@ -1,4 +1,4 @@
-"""About the data: the source register, the caveats and the methods, in plain English."""
+"""About the data: the caveats, the methods, the cohort back-test and the source register, in plain English."""
 
 from __future__ import annotations
 
@@ -8,17 +8,10 @@ from profiles import queries
 from profiles.text import CAVEATS, METHODS, backtest_summary, backtest_table
 from views.common import lazy_expander
 
+URL_PATH = "about"
 
-def render() -> None:
-    st.title("About the data")
-    info = queries.build_info()
-    st.caption(f"Database built {str(info['built_at'])[:16]} from the registered files below.")
-    st.header("Caveats")
-    for heading, text in CAVEATS:
-        st.markdown(f"**{heading}.** {text}")
-    st.header("Methods")
-    for heading, text in METHODS:
-        st.markdown(f"**{heading}.** {text}")
+
+def backtest_section() -> None:
     backtest = queries.cohort_backtest()
     st.subheader("How good are the estimated cohorts? A back-test")
     for sentence in backtest_summary(backtest):
@@ -26,13 +19,22 @@ def render() -> None:
     box = lazy_expander("Back-test of every LA", "backtest_open", icon=":material/table_view:")
     if box is not None:
         box.dataframe(backtest_table(backtest), hide_index=True, width="stretch")
+
+
+def render() -> None:
+    """Caveats, methods, the back-test of the cohort estimates and the register of raw files."""
+    st.title("About the data")
+    st.caption(f"Database built {str(queries.build_info()['built_at'])[:16]} from the registered files below.")
+    st.header("Caveats")
+    for heading, text in CAVEATS:
+        st.markdown(f"**{heading}.** {text}")
+    st.header("Methods")
+    for heading, text in METHODS:
+        st.markdown(f"**{heading}.** {text}")
+    backtest_section()
     st.header("Source register")
     st.caption(
         "Every raw file the build reads, with its origin and sha256 (from data/sources.yml). "
         "All are official statistics under the Open Government Licence v3.0."
     )
-    register = queries.sources()
-    st.dataframe(register, hide_index=True, width="stretch")
-
-
-render()
+    st.dataframe(queries.sources(), hide_index=True, width="stretch")

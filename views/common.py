@@ -1,4 +1,4 @@
-"""Layout pieces every page shares: export buttons, the copy-link box, presentation and print styles."""
+"""Layout pieces every page shares: headline and static tables, charts with their exports, boxes, the copy-link box."""
 
 from __future__ import annotations
 
@@ -13,72 +13,6 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
 from profiles.exports import Export, export_csv, export_png
-
-PRESENT_CSS = """
-<style>
-/* Presentation mode: large type and high contrast for a projector; no toolbar chrome. */
-html, body, [data-testid="stAppViewContainer"] { font-size: 22px !important; }
-[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem !important;
-  line-height: 1.5 !important; color: #000 !important; }
-/* A button's label keeps the button's own colour (black on the red primary button was 4:1). */
-button [data-testid="stMarkdownContainer"] p { color: inherit !important; }
-[data-testid="stMetricValue"], .gld-headline .figure { font-size: 3.2rem !important; color: #000 !important; }
-.gld-headline .status, .gld-headline tbody th { font-size: 1.5rem !important; }
-.gld-headline .note, .gld-headline caption { font-size: 1.1rem !important; color: #111827 !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.2rem !important; }
-h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; } h3 { font-size: 1.9rem !important; }
-[data-testid="stToolbarActions"], [data-testid="stMainMenu"], [data-testid="stAppDeployButton"],
-[data-testid="stDecoration"], [data-testid="stSidebar"], [data-testid="stStatusWidget"], footer {
-  display: none !important; }
-[data-testid="stTopNavLink"] p, [data-testid="stTopNavLink"] span { font-size: 1.2rem !important; }
-[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-top: 3.5rem !important; }
-*:focus-visible { outline: 4px solid #f59e0b !important; outline-offset: 2px !important; }
-</style>
-"""
-
-PRINT_CSS = """
-<style>
-/* Printing a page: one clean column, no navigation, widgets or buttons. */
-@media print {
-  header, [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"],
-  [data-testid="stTopNav"], [data-testid="stSelectbox"], [data-testid="stDownloadButton"],
-  [data-testid="stExpander"], [data-testid="stButton"], [data-testid="stNumberInput"],
-  [data-testid="stCode"], .no-print { display: none !important; }
-  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 !important; }
-  [data-testid="stHorizontalBlock"] { flex-direction: column !important; }
-  [data-testid="stColumn"] { width: 100% !important; flex: 1 1 100% !important; }
-  [data-testid="stVegaLiteChart"], [data-testid="stDeckGlJsonChart"] { break-inside: avoid; }
-}
-</style>
-"""
-
-
-FIGURES_CSS = """
-<style>
-.gld-headline { border-collapse: collapse; width: 100%; margin: 0.25rem 0 1rem; }
-.gld-headline caption { caption-side: top; text-align: left; font-size: 0.9rem; color: #4b5563; padding-bottom: 0.4rem; }
-.gld-headline th, .gld-headline td { text-align: left; vertical-align: top; padding: 0.6rem 0.9rem 0.6rem 0;
-  border-top: 1px solid #d1d5db; }
-.gld-headline thead th { font-size: 0.95rem; font-weight: 600; color: #374151; border-top: none; }
-.gld-headline tbody th { font-size: 1.15rem; font-weight: 700; width: 16%; }
-.gld-headline .figure { display: block; font-size: 2.2rem; line-height: 1.15; color: #111827; white-space: nowrap; }
-.gld-headline .status { display: block; font-size: 1.05rem; font-weight: 700; color: #111827; }
-.gld-headline .note { display: block; font-size: 0.85rem; color: #4b5563; margin-top: 0.2rem; }
-.gld-headline.compact tbody th { font-size: 0.95rem; font-weight: 600; width: 55%; }
-.gld-headline.compact .figure { font-size: 1.8rem; }
-.gld-table-wrap { overflow-x: auto; margin: 0.25rem 0 0.75rem; }
-.gld-table { border-collapse: collapse; font-size: 0.9rem; min-width: 100%; }
-.gld-table caption { caption-side: top; text-align: left; font-size: 0.85rem; color: #4b5563; padding-bottom: 0.4rem; }
-.gld-table th, .gld-table td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e5e7eb; text-align: left;
-  vertical-align: top; }
-.gld-table thead th { font-weight: 600; color: #374151; border-bottom: 2px solid #9ca3af; vertical-align: bottom; }
-.gld-table tbody th { font-weight: 600; }
-.gld-table .num { text-align: right; font-variant-numeric: tabular-nums; }
-.gld-table td.num { white-space: nowrap; }  /* headers may wrap; figures never do */
-.gld-table tr.own { background: #eff6ff; }
-.gld-table tr.own th, .gld-table tr.own td { font-weight: 700; }
-</style>
-"""
 
 
 def figures_table(
@@ -100,7 +34,7 @@ def figures_table(
     body = "".join(
         f'<tr><th scope="row">{escape(label)}</th>{"".join(cell(*c) for c in cells)}</tr>' for label, cells in rows
     )
-    st.html(  # styled by FIGURES_CSS, which page_styles sends once per run and never changes
+    st.html(  # styled by styles.FIGURES_CSS, sent once per run and never changed
         f'<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
@@ -155,19 +89,10 @@ def frame_table(
             cells.append(f"<{tag}{scope}{align[position]}>{escape(_cell_text(value, number_format))}</{tag}>")
         mark = ' class="own"' if marked else ""
         rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
-    st.html(  # styled by FIGURES_CSS, sent once per run by page_styles
+    st.html(  # styled by styles.FIGURES_CSS, sent once per run
         f'<div class="gld-table-wrap"><table class="gld-table"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
-
-
-def page_styles(present: bool) -> None:
-    """Print and figures-table styles always; presentation styles when `?present=1`.
-
-    Styles live here, in one element whose content does not change between reruns: a style sheet
-    inside an element that is redrawn for each LA would make the browser restyle the whole page.
-    """
-    st.html(PRINT_CSS + FIGURES_CSS + (PRESENT_CSS if present else ""))
 
 
 def png_button(make: Callable[[], Export], file_name: str, key: str, label: str = "Download PNG") -> None:
@@ -199,6 +124,19 @@ def export_buttons(item: Export, key: str) -> None:
     )
 
 
+def csv_button(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
+    """'Download CSV' of a table as shown (made on click; UTF-8 with BOM so Excel reads it)."""
+    st.download_button(
+        label,
+        data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+        file_name=file_name,
+        mime="text/csv",
+        key=key,
+        icon=":material/table:",
+        on_click="ignore",
+    )
+
+
 def lazy_expander(label: str, key: str, **options) -> DeltaGenerator | None:
     """An expander whose content is sent only while it is open; returns it then, else None.
 
@@ -215,7 +153,8 @@ def copy_link() -> None:
     if box is None:
         return
     url = st.context.url or ""  # empty when there is no browser (tests)
-    query = urlencode(st.query_params.to_dict(), safe=",")
+    # Every value of every parameter: a list setting (wards, regions, deciles) is one value per item.
+    query = urlencode([(key, value) for key in st.query_params for value in st.query_params.get_all(key)])
     base = url.split("?")[0]
     link = f"{base}?{query}" if query else base
     box.code(link, language=None)
@@ -252,26 +191,3 @@ def chart_block(heading: str, item: Export, summarise: bool = True) -> None:
     show_chart(item)
     data_table(item)
     export_buttons(item, item.name)
-
-
-def url_to_widget(param: str, key: str, allowed: dict[str, object]) -> None:
-    """Before a widget is drawn: load its value from `?param=` when the link is new to this session."""
-    value = st.query_params.get(param)
-    if value is not None and value != st.session_state.get(f"_url_{param}") and value in allowed:
-        st.session_state[key] = allowed[value]
-    st.session_state[f"_url_{param}"] = value
-
-
-def set_query_param(param: str, value: str | None) -> None:
-    """Write one URL parameter if it changed (None removes it)."""
-    if value is None:
-        if param in st.query_params:
-            del st.query_params[param]
-    elif st.query_params.get(param) != value:
-        st.query_params[param] = value
-
-
-def widget_to_url(param: str, value: str | None) -> None:
-    """After a widget is drawn: keep its value in the URL (None removes the parameter)."""
-    set_query_param(param, value)
-    st.session_state[f"_url_{param}"] = value

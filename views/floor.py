@@ -9,7 +9,12 @@ from __future__ import annotations
 import streamlit as st
 
 from profiles.areas import area_name
-from views.state import current_la
+from views.shell import current_la
 
-code = current_la()
-st.write(f"Chosen: {area_name(code)}" if code else "Choose an LA")
+URL_PATH = "floor"
+
+
+def render() -> None:
+    """The chosen LA's name, or a prompt."""
+    code = current_la()
+    st.write(f"Chosen: {area_name(code)}" if code else "Choose an LA")

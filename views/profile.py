@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from profiles.numbers import points
-from profiles.pack import plan_pack_for, profile_exports_for
-from profiles.profile import build_profile, summary_sentence, table_view
+from profiles.page_exports import plan_pack_for, profile_exports_for
+from profiles.profile import Profile, build_profile, headline_rows, summary_sentence, table_view
 from profiles.targets import academic_year
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section
-from views.state import current_la
+from views.shell import current_la
 
+URL_PATH = "profile"
 CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
+EVERY_VALUE_NOTE = (
+    "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published and come from the "
+    "2021/22 published cohort moved by ONS population change. Low reliability: FSM cohort under 30 or suppressed."
+)
 
 
 def keep_custom_target(code: str, group: str) -> None:
@@ -56,84 +60,32 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
     return custom
 
 
-def headline(profile) -> None:
-    """The headline numbers, all and FSM: latest GLD, target, points to gain and status, as one table.
-
-    One HTML table rather than a grid of metric widgets: a few elements for the browser to redraw
-    on an LA switch instead of about thirty, and it pastes into a document as a table.
-    """
-    year = academic_year(profile.latest_year)
-    rows = []
-    for group, label in (("all", "All children"), ("fsm", "Children eligible for free school meals")):
-        prog = profile.progress[group]
-        target = profile.targets[group]
-        compare = f"England {profile.latest_text(group, profile.england)}" + (
-            f" · {profile.region_name} {profile.latest_text(group, profile.region)}" if profile.region_name else ""
-        )
-        basis = f"Basis: {target['basis']}" + (f" — {target['source']}" if target.get("source") else "")
-        if target["note"]:
-            basis += " · low reliability (tiny cohort: see the note above)"
-        recent = (
-            f"recent change {points(prog.recent_per_year, signed=True)} a year since "
-            f"{academic_year(prog.recent_from_year)}"
-            if prog.recent_per_year is not None
-            else "no recent trend"
-        )
-        needed = f"{points(prog.required_per_year)} a year needed" if prog.required_per_year else ""
-        children = profile.children_needed[group]
-        who = "more children" if group == "all" else "more FSM-eligible children"
-        more = f"About {children:,} {who} a year group to reach GLD (estimate)." if children else ""
-        more = " ".join(text for text in (prog.context, more) if text)
-        cells = [
-            (profile.latest_text(group), compare),
-            (profile.target_text(group), basis),
-            (points(prog.points_to_gain, unit=False), " · ".join(x for x in (needed, recent) if x)),
-            (prog.status[0].upper() + prog.status[1:], more, "status"),
-        ]
-        rows.append((label, cells))
-    headings = ["Children", f"GLD {year}", "2028 target", "Percentage points still to gain", "Status"]
-    figures_table(f"{profile.name}: headline figures, {year}", headings, rows)
-
-
-def render() -> None:
-    st.title("Local authority profile")
-    st.caption(
-        "Share of children reaching a good level of development (GLD) at the end of Reception — "
-        "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards."
-    )
-    code = current_la()
-    if not code:
-        st.info("Choose a local authority above to see its profile.")
-        return
-    custom = custom_target_inputs(code)
-    profile = build_profile(code, custom)
-    summary = summary_sentence(profile)
-    section(profile.name, summary, level=2)
+def headline_section(profile: Profile) -> None:
+    """The LA's summary sentence, its notes and the headline figures."""
+    section(profile.name, summary_sentence(profile), level=2)
     for note in profile.notes:
         st.warning(note, icon="⚠️")
-    headline(profile)
+    headings, rows = headline_rows(profile)
+    figures_table(f"{profile.name}: headline figures, {academic_year(profile.latest_year)}", headings, rows)
     if profile.cohort_basis and (profile.children_needed["all"] or profile.children_needed["fsm"]):
         st.caption(f"Children counts are based on {profile.cohort_basis}.")
 
-    headings = ("Trajectory against the 2028 target", "The FSM gap")
-    for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
-        chart_block(heading, item, summarise=item.alt_text != summary)  # the trajectory's is the summary
 
-    every_value = lazy_expander(
+def every_value(profile: Profile) -> None:
+    box = lazy_expander(
         "Every value, with cohort sizes and intervals", "every_value_open", icon=":material/table_view:"
     )
-    if every_value is not None:
-        every_value.caption(
-            "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published "
-            "and come from ONS population and FSM rates. Low reliability: FSM cohort under 30 or suppressed."
-        )
-        every_value.dataframe(table_view(profile), hide_index=True, width="stretch")
+    if box is not None:
+        box.caption(EVERY_VALUE_NOTE)
+        box.dataframe(table_view(profile), hide_index=True, width="stretch")
 
+
+def plan_pack_section(code: str, name: str) -> None:
     section(
         "Plan pack",
-        f"One zip for {profile.name}: every chart of the profile, peers and wards pages as PNG "
-        "(slide resolution, with title, source and caveats), the data behind each as CSV, and summary.md "
-        "with the summary above and an alt-text sentence for each chart.",
+        f"One zip for {name}: every chart of the profile, peers and wards pages as PNG (slide resolution, with "
+        "title, source and caveats), the data behind each as CSV, and summary.md with the summary above and an "
+        "alt-text sentence for each chart.",
     )
     st.download_button(
         "Download plan pack (zip)",
@@ -145,7 +97,26 @@ def render() -> None:
         type="primary",
         on_click="ignore",
     )
+
+
+def render() -> None:
+    """One LA: headline figures against its 2028 targets, the trajectory and FSM-gap charts, the plan pack."""
+    st.title("Local authority profile")
+    st.caption(
+        "Share of children reaching a good level of development (GLD) at the end of Reception — "
+        "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards."
+    )
+    code = current_la()
+    if not code:
+        st.info("Choose a local authority above to see its profile.")
+        return
+    custom = custom_target_inputs(code)
+    profile = build_profile(code, custom)
+    headline_section(profile)
+    summary = summary_sentence(profile)
+    headings = ("Trajectory against the 2028 target", "The FSM gap")
+    for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
+        chart_block(heading, item, summarise=item.alt_text != summary)  # the trajectory's is the summary
+    every_value(profile)
+    plan_pack_section(code, profile.name)
     copy_link()
-
-
-render()

@@ -56,19 +56,20 @@ HOSTILE_LINKS = [
     ("/profile", {"la": [ROTHERHAM, "E08000025"]}, ["more than one area"]),
     (
         "/",
-        {"la": ROTHERHAM, "map": SQL_STATEMENT, "regions": SQL_QUOTE, "band": SQL_STATEMENT, "present": SQL_QUOTE},
+        {"la": ROTHERHAM, "map": SQL_STATEMENT, "regions": SQL_STATEMENT, "band": SQL_STATEMENT, "present": LINK},
         ["Ignored “map”", "Ignored “regions”", "Ignored “band”", "Ignored “present”"],
     ),
     ("/", {"la": ROTHERHAM, "regions": LONG}, ["Ignored “regions”"]),
     ("/", {"la": ROTHERHAM, "map": ["gld_fsm", "change_all"]}, ["“map” more than once"]),
     (
         "/peers",
-        {"la": ROTHERHAM, "peers": SQL_STATEMENT, "with": SQL_QUOTE, "pupils": SQL_STATEMENT, "similar": SQL_QUOTE},
+        {"la": ROTHERHAM, "peers": SQL_STATEMENT, "with": LINK, "pupils": SQL_STATEMENT, "similar": SQL_STATEMENT},
         ["Ignored “peers”", "Ignored “with”", "Ignored “pupils”", "Ignored “similar”"],
     ),
-    ("/peers", {"la": ROTHERHAM, "peers": "E99999999", "with": "E99999999"}, ["Unknown peer set", "Left out 1"]),
+    # An old-style custom set whose one code is not an LA.
+    ("/peers", {"la": ROTHERHAM, "peers": "custom", "with": "E99999999"}, ["Left out 1"]),
     ("/peers", {"la": ROTHERHAM, "peers": ["region", "sn2021"], "with": LONG}, ["“peers” more than once"]),
-    ("/peers", {"la": ROTHERHAM, "peers": "www.example.com"}, ["Ignored “peers”"]),
+    ("/peers", {"la": ROTHERHAM, "peers": LINK}, ["Ignored “peers”"]),
     (
         "/wards",
         {
@@ -83,7 +84,7 @@ HOSTILE_LINKS = [
         },
         ["Ignored “measure”", "Ignored “dec”", "Ignored “minkids”", "Ignored “wards”"],
     ),
-    ("/wards", {"la": ROTHERHAM, "wards": LONG, "dec": ["1-3", "4-6"]}, ["Ignored “wards”", "“dec” more than once"]),
+    ("/wards", {"la": ROTHERHAM, "wards": LONG, "dec": ["1", "3", "5"]}, ["Ignored “wards”", "“dec” more than once"]),
     ("/about", {"la": ROTHERHAM, "present": LONG}, ["Ignored “present”"]),
 ]
 

@@ -1,4 +1,4 @@
-"""The exports of each page, and the one-click plan pack for an LA (profile, peers and wards).
+"""Every page's exports (charts and maps as Export, cached per page's arguments) and the plan pack of an LA.
 
 The `*_for` functions are the pages' cached entry points: an Export holds a finished Vega-Lite spec,
 so a page revisited for the same LA and options draws its charts without any Altair work.
@@ -11,6 +11,7 @@ import streamlit as st
 from profiles.areas import area_name
 from profiles.charts import gap_chart, peer_dot_chart, peer_trend_chart, trajectory_chart
 from profiles.exports import Export, footer_lines, plan_pack
+from profiles.groups import in_sentence
 from profiles.maps import decile_colours, static_map, ward_features
 from profiles.peers import (
     PEER_SETS,
@@ -99,7 +100,7 @@ def peer_trend_export(code: str, peers: tuple[str, ...], group: str, description
     year, since = latest_and_since()
     name = area_name(code)
     data = trend((code, *peers), group, since)
-    group_label = {"all": "all children", "fsm": "FSM-eligible children"}[group]
+    group_label = in_sentence(group)
     text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
     return Export(
         f"peers_trend_{group}",

@@ -1,0 +1,146 @@
+"""Links made before the pages' settings were bound to the URL, turned into today's form.
+
+Each setting is now a widget bound to its URL parameter (Streamlit's `bind="query-params"`): the link
+carries what the widget shows, one parameter per chosen item (`?peers=Statistical neighbours (May
+2025)`, `?dec=1&dec=3`). Links shared before December 2026 carry codes instead (`?peers=sn2025`,
+`?dec=1-3`, `?wards=E05000001,E05000002`). `modernise` rewrites such a link's parameters so it opens
+the same view; anything it does not recognise is left for the widgets, which ignore invalid values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from profiles.areas import all_areas, area_name
+from profiles.groups import GROUP_LABELS, TARGET_GROUPS
+from profiles.overview import MEASURES
+from profiles.peers import PEER_SETS, parse_custom
+from profiles.wards import DECILE_FILTERS, WARD_MEASURES, ward_labels, ward_table
+
+# The pupil-group choices of the peers trend and the district layer, as shown and linked.
+PUPIL_CHOICES = {group: GROUP_LABELS[group] for group in TARGET_GROUPS}
+SWITCHES = {"1": "true", "0": "false"}
+
+
+def _each(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _la_names(codes: list[str]) -> list[str]:
+    names = all_areas().set_index("area_code")["name"]
+    known, _ = parse_custom(codes)
+    return [str(names[code]) for code in known]
+
+
+def _old_ward_codes(la: str | None) -> Callable[[list[str]], list[str]]:
+    def convert(codes: list[str]) -> list[str]:
+        labels = ward_labels(ward_table(la)) if la else {}
+        return [labels[code.upper()] for code in codes if code.upper() in labels]
+
+    return convert
+
+
+def _mapping(table: dict[str, str]) -> Callable[[list[str]], list[str]]:
+    return lambda values: [table[value] for value in values if value in table]
+
+
+def _old_parameters(la: str | None) -> dict[str, tuple[Callable[[list[str]], bool], Callable[[list[str]], list[str]]]]:
+    """For each parameter: how to tell an old-style value, and how to turn it into today's."""
+
+    def one_of(table: dict[str, str]) -> Callable[[list[str]], bool]:
+        return lambda values: len(values) == 1 and values[0] in table
+
+    def joined(values: list[str]) -> bool:
+        return len(values) == 1 and "," in values[0]
+
+    def old_codes(prefix: str) -> Callable[[list[str]], bool]:
+        # A comma-joined list, or a single code (e.g. E08000018, E05000001): names have neither.
+        code = re.compile(prefix + r"\d{6}", re.IGNORECASE)
+        return lambda values: len(values) == 1 and ("," in values[0] or bool(code.fullmatch(values[0].strip())))
+
+    return {
+        "map": (one_of(MEASURES), _mapping({key: measure.choice for key, measure in MEASURES.items()})),
+        "regions": (joined, lambda values: _each(values[0])),
+        "peers": (one_of(PEER_SETS), _mapping(PEER_SETS)),
+        "with": (old_codes("E[0-9]{2}"), lambda values: _la_names(_each(values[0]))),
+        "pupils": (one_of(PUPIL_CHOICES), _mapping(PUPIL_CHOICES)),
+        "similar": (one_of(SWITCHES), _mapping(SWITCHES)),
+        "measure": (one_of(WARD_MEASURES), _mapping({key: measure.label for key, measure in WARD_MEASURES.items()})),
+        "decby": (one_of(DECILE_FILTERS), _mapping(DECILE_FILTERS)),
+        "dec": (lambda values: len(values) == 1 and "-" in values[0], lambda values: values[0].split("-", 1)),
+        "wards": (old_codes("E05"), lambda values: _old_ward_codes(la)(_each(values[0]))),
+        "districts": (one_of(SWITCHES), _mapping(SWITCHES)),
+        "dgroup": (one_of(PUPIL_CHOICES), _mapping(PUPIL_CHOICES)),
+    }
+
+
+def modernise(params: dict[str, list[str]], la: str | None) -> tuple[dict[str, list[str]], list[str]] | None:
+    """The parameters of an old-style link in today's form and a notice for each list that lost items
+    (codes that are not LAs, wards that are not the LA's); None when there is nothing to change.
+
+    Args:
+        params: every URL parameter with all its values.
+        la: the LA the link opens (old ward codes are named from its wards).
+    """
+    changed, notices = False, []
+    out = dict(params)
+    for key, (is_old, convert) in _old_parameters(la).items():
+        values = params.get(key)
+        if not values or not is_old(values):
+            continue
+        changed = True
+        out[key] = convert(values)
+        dropped = len(_each(values[0])) - len(out[key]) if key in ("with", "wards") else 0
+        if dropped > 0:
+            what = "LA codes" if key == "with" else f"wards of {area_name(la) if la else 'the LA'}"
+            notices.append(f"Left out {dropped} item(s) of “{key}” in the link that are not {what}.")
+        if not out[key]:
+            del out[key]
+    return (out, notices) if changed else None
+
+
+# Every value a page writes to the URL is a code, a number, a label (a measure, a peer set, a
+# region, an LA or ward name) or one item of a list of those: letters, digits, spaces, the
+# punctuation of those labels (, ' ( ) & . % = ! / – -) and _ (old links' codes, e.g. imd_decile).
+# No colons, @, quotes or angle brackets; nothing from a link is echoed on a page apart from `la`,
+# which `profiles.areas.resolve_code` checks itself. The longest label is 64 characters; the longest
+# old-style value, every ward of Kent as codes, 2,649.
+MAX_VALUE = 4000
+VALUE_PATTERN = re.compile(r"[A-Za-z0-9 ,'()&.%=!/_–-]*")
+# Settings that are lists, one parameter per item (Kent has about 300 wards); the decile range is two.
+LISTS = {"regions": 160, "with": 40, "wards": 400, "dec": 2}
+SHOWN_KEY = re.compile(r"[a-z_]{1,20}")
+
+
+def clean(params: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """Drop what no page could have written, before any page reads it; a notice for each.
+
+    A value too long or with a character no label has is removed, so a page only ever parses short
+    plain text and never echoes markup from a link. A setting given more than once keeps its first
+    value (a list keeps its first items up to its length). `la` keeps its first value silently:
+    the LA picker explains a repeated or bad code itself.
+    """
+    out, notices = {}, []
+    for key, values in params.items():
+        if key == "la":
+            out[key] = values[:1]
+            continue
+        shown = f"“{key}”" if SHOWN_KEY.fullmatch(key) else "a setting"
+        if any(len(value) > MAX_VALUE or not VALUE_PATTERN.fullmatch(value) for value in values):
+            notices.append(f"Ignored {shown} in the link: its value is too long or has characters no setting uses.")
+            continue
+        allowed = LISTS.get(key, 1)
+        out[key] = values[:allowed]
+        if len(values) > allowed:
+            notices.append(f"The link gave {shown} more than once; using the first value.")
+    return out, notices
+
+
+def tidy(params: dict[str, list[str]], la: str | None) -> tuple[dict[str, list[str]], list[str]]:
+    """A link's parameters cleaned (`clean`) and in today's form (`modernise`), with every notice."""
+    cleaned, notices = clean(params)
+    modern = modernise(cleaned, la)
+    if modern is None:
+        return cleaned, notices
+    return modern[0], notices + modern[1]

@@ -1,0 +1,153 @@
+"""What every page run does before the page itself: styles, the link, the database, the LA picker.
+
+app.py calls these in order. The chosen LA lives in `?la=` on every page (a shared link opens that
+LA); everything else a page shows is in widgets bound to their own URL parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from profiles.areas import picker_options, resolve_code
+from profiles.db import DatabaseMissing
+from profiles.links import tidy
+from views.styles import apply_styles
+
+LA_KEY = "la"
+PICKER_KEY = "la_picker"
+SYNCED_KEY = "la_in_url"
+
+
+def presentation_mode() -> bool:
+    """`?present=1` turns on presentation mode for the session (kept across page switches)."""
+    value = st.query_params.get("present")
+    if value is not None:
+        st.session_state["present"] = value == "1"
+    present = bool(st.session_state.get("present", False))
+    if present and st.query_params.get("present") != "1":
+        st.query_params["present"] = "1"
+    return present
+
+
+def page_start() -> None:
+    """Styles first on every page (they never change between runs)."""
+    apply_styles(presentation_mode())
+
+
+def require_database() -> tuple[list[str], dict[str, str]]:
+    """The picker's LA codes and labels; without a usable database, a notice and nothing else."""
+    try:
+        return picker_options()
+    except DatabaseMissing as error:
+        st.error(str(error))
+        st.stop()
+
+
+def la_from_link() -> None:
+    """A new `?la=` (a shared link, a reload, Back or Forward) becomes the chosen LA; an old code of an
+    unchanged area is redirected with a notice, a bad one explained."""
+    url_values = st.query_params.get_all(LA_KEY)
+    if len(url_values) > 1:
+        st.session_state["la_notice"] = "The link gave more than one area; showing the first."
+    url_value = url_values[0] if url_values else None
+    # The URL wins only when it differs from what this session last wrote there (a new link);
+    # otherwise a choice just made in the picker would be undone by the stale URL.
+    if (
+        url_value is not None
+        and url_value != st.session_state.get(SYNCED_KEY)
+        and url_value != st.session_state.get(LA_KEY)
+    ):
+        st.session_state[SYNCED_KEY] = url_value
+        resolution = resolve_code(url_value)
+        st.session_state[LA_KEY] = resolution.code
+        if resolution.notice:
+            st.session_state["la_notice"] = resolution.notice
+
+
+def _on_pick() -> None:
+    st.session_state[LA_KEY] = st.session_state[PICKER_KEY]
+    st.session_state["la_just_picked"] = True
+    st.session_state.pop("la_notice", None)
+
+
+def la_picker(codes: list[str], labels: dict[str, str]) -> None:
+    """The searchable LA picker, kept in step with the chosen LA and with `?la=`.
+
+    Not bound to the URL with `bind="query-params"`: a bound widget would carry its label, and a
+    link's old or unknown code must be redirected or explained (`la_from_link`), not dropped.
+    """
+    # The picker's callback runs before this script: remember for this run only that it fired.
+    st.session_state["picked_now"] = st.session_state.pop("la_just_picked", False)
+    if st.session_state.get(PICKER_KEY) != st.session_state.get(LA_KEY):
+        st.session_state[PICKER_KEY] = st.session_state.get(LA_KEY)
+    notice = st.session_state.get("la_notice")
+    if notice:
+        st.warning(notice, icon="ℹ️")
+        if st.session_state.get(LA_KEY):
+            # A redirect notice is shown once; a "choose an LA" notice stays until one is chosen.
+            st.session_state.pop("la_notice", None)
+    st.selectbox(
+        "Local authority",
+        options=codes,
+        format_func=lambda code: labels.get(code, code),
+        index=None,
+        key=PICKER_KEY,
+        on_change=_on_pick,
+        placeholder="Type a name or code, e.g. Rotherham or E08000018",
+        help="Search all 153 local authorities by name, ONS code or DfE number.",
+    )
+    chosen = st.session_state.get(LA_KEY)
+    if chosen:
+        if st.query_params.get_all(LA_KEY) != [chosen]:
+            st.query_params[LA_KEY] = chosen
+        st.session_state[SYNCED_KEY] = chosen
+    elif LA_KEY in st.query_params and not notice:
+        del st.query_params[LA_KEY]
+
+
+def tidy_link(page: st.Page) -> None:
+    """Reopen the page with a tidy link when the link has values no page writes, a setting given twice,
+    or settings in the form used before they were bound to the URL (`profiles.links.tidy`).
+
+    The widgets read a link as the page opens, so the page is opened again with the tidy link; the
+    notices are shown on that run.
+    """
+    for notice in st.session_state.pop("link_notices", []):
+        st.warning(notice, icon="ℹ️")
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    tidied, notices = tidy(params, st.session_state.get(LA_KEY))
+    if tidied != params:
+        st.session_state["link_notices"] = notices
+        st.switch_page(page, query_params=tidied)
+
+
+def picked_this_run() -> bool:
+    """True on the run right after someone chose an LA in the picker."""
+    return bool(st.session_state.get("picked_now", False))
+
+
+def current_la() -> str | None:
+    """The LA chosen in the picker (or from the URL), or None."""
+    return st.session_state.get(LA_KEY)
+
+
+def open_profile(code: str) -> None:
+    """Make `code` the chosen LA and go to its profile (used by the map and the table)."""
+    from views import profile
+
+    st.session_state[LA_KEY] = code
+    st.session_state[SYNCED_KEY] = code
+    st.session_state.pop("la_notice", None)
+    st.switch_page(st.Page(profile.render, url_path=profile.URL_PATH), query_params={LA_KEY: code})
+
+
+def redirect_to(page: st.Page) -> Callable[[], None]:
+    """A page that opens `page` with the same link parameters: the default page is served at `/`
+    only, so its documented name (`/overview`) needs a page of its own that goes there."""
+
+    def go() -> None:
+        st.switch_page(page, query_params={key: st.query_params.get_all(key) for key in st.query_params})
+
+    return go
