@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test data check lint bench clean
+.PHONY: run test test-fast data check lint bench clean
 
 $(INSTALLED): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -22,14 +22,20 @@ data: $(INSTALLED)
 run: data
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: data
+# Everything, as CI runs it: lint (ruff, with S608 against SQL built from values), then every test.
+test: data lint
 	$(PY) -m pytest
+
+# Everything but the slow and browser tests: under a minute, for the edit-test loop.
+test-fast: data
+	$(PY) -m pytest -m "not slow and not e2e"
 
 check: $(INSTALLED)
 	$(PY) -m etl --check
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: data
 	$(PY) -m bench

@@ -1,40 +1,8 @@
-"""`python -m bench`: measure the build and warm page switches, print a table and write JSON.
+"""`python -m bench`: time the build, warm LA switches against the floor page, many people at once,
+and the server's memory; print a table with each target and write JSON to bench/results/.
 
-Measures
-- full build from raw (`python -m etl --force`) and a skipped rebuild (`python -m etl`);
-- warm LA-switch time in Debian's Chromium on /profile, /peers and /wards: from choosing an LA in
-  the picker to the page's charts, or its map, being drawn for it with the script idle (for the
-  map: its last WebGL draw after the click, once it has been still for MAP_QUIET_MS), over 20 LAs
-  taken MEASURED_PASSES times after one warm-up pass, p50 and p95. A switch ends when the page
-  was done by the page's own clock (`settled`), not when Playwright's polling heard of it;
-- the overview after a change of mapped measure, until the map is redrawn, over 10 changes;
-- the floor: the same picker switch on a minimal page of the same app on the same server
-  (`views/floor.py`, served at /floor when GLD_BENCH_FLOOR=1: the app's shared picker and one line
-  of text), so each page's time can be read as a ratio to what Streamlit and the picker cost. Each
-  page is measured in turn with the floor, switch by switch (each 0.5 s after the last ended), in
-  two tabs, so both meet the same machine; the ratio is page p50 / floor p50 of that pairing,
-  with a 95% bootstrap interval over the pairs (`bench.stats.ratio_interval`);
-- many people at once (`bench/sessions.py`): 30 browser sessions (one Chromium, a context each,
-  Playwright's async API) open /profile together and each switch LA 10 times with 1-3 s of
-  thinking between switches: p50, p95 and max per switch on the browser's clock, the first load,
-  errors (timeouts, Streamlit exception blocks, page errors), and the server's share of a switch
-  from the script-run log that `bench/serve.py` writes; CPU seconds used by the server, Chromium,
-  the driver and the rest of the machine during that part; switches to an LA nobody had asked
-  for yet (the server's chart cache is cold) apart from the rest;
-- the control: the same 30 browser sessions on the floor page instead of /profile, which shows
-  what 30 Chromium tabs cost this machine whatever page they show;
-- the same 30 people as protocol-only clients (`bench/protocol.py`: Streamlit's websocket
-  protocol, nothing rendered), which time the server alone: on a 2-core machine 30 Chromium tabs
-  take most of the CPU, so the browser figure is mostly the test machine's browsers;
-- the Streamlit server's peak resident memory (VmRSS of it and its children, sampled from /proc
-  every 0.2 s for the whole run; `bench/procstat.py`), overall and per part.
-
-Every page and the 30 sessions run on one server (`python -m bench.serve`: `streamlit run` with
-a log of each script run, the app unchanged). The table ends with the targets of issue 8 and
-whether each is met. `--only sessions` runs only the sessions part; `--sessions N`,
-`--switches N` and `--think MIN-MAX` change it; `--clients` chooses the clients (any of browser,
-floor, protocol; default all three). `--profile-server` profiles every script run with cProfile and prints the
-heaviest functions (profiling slows the server: its timings are not comparable).
+What each part measures and how: docs/PERFORMANCE.md. Every part runs on one server started
+through `bench.serve` (the app unchanged, each script run logged).
 """
 
 from __future__ import annotations
@@ -229,10 +197,10 @@ def measure_overview(page, base: str) -> list[float]:
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
     labels = [
         "GLD, FSM-eligible",
-        "Points still to gain to the 2028 target, all",
+        "Percentage points still to gain to the 2028 target, all",
         "Change in GLD since",
         "GLD, all children",
-        "Points still to gain to the 2028 target, FSM",
+        "Percentage points still to gain to the 2028 target, FSM",
     ]
     timings = []
     for label in labels * 2:
