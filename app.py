@@ -6,7 +6,6 @@ import os
 
 import streamlit as st
 
-from profiles.warm import start_warming
 from views import about, floor, overview, peers, profile, shell, wards
 
 st.set_page_config(page_title="GLD data profile explorer", page_icon="📊", layout="wide")
@@ -24,8 +23,7 @@ if os.environ.get("GLD_BENCH_FLOOR") == "1":  # the benchmark's minimal page, on
     pages.append(st.Page(floor.render, title="Floor (benchmark)", url_path=floor.URL_PATH))
 page = st.navigation(pages, position="top")
 shell.page_start()
-codes, labels = shell.require_database()
-start_warming()  # once per server: build every LA's charts in the background
+codes, labels = shell.open_data()
 shell.la_from_link()
 shell.tidy_link(page)
 shell.la_picker(codes, labels)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from etl import raw_files, readers
+from etl.ambition import ENGLAND_AMBITION, ENGLAND_AMBITION_SOURCE
 from etl.areas import AreaResolver
 from etl.errors import BuildError
 from etl.reorganisations import ENGLAND_CODE, FORMER_LAS
@@ -40,10 +41,6 @@ DERIVED_BASIS = "derived: 2023/24 + 9.0 percentage points"
 # children) is as wide as the target uplift: targets derived from it are flagged low reliability.
 TINY_COHORT = 100
 TARGET_BASE_YEAR = 2024
-ENGLAND_AMBITION = 75.0  # published as "75%"
-ENGLAND_AMBITION_SOURCE = (
-    "Giving every child the best start in life (HM Government, July 2025): national ambition 75% by 2028"
-)
 
 
 def current_areas_only(frame: pd.DataFrame) -> pd.DataFrame:

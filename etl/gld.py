@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 
 from etl import raw_files, readers
+from etl.ambition import TARGET_YEAR
 from etl.areas import AreaResolver
 from etl.errors import BuildError
 from etl.reorganisations import ENGLAND_CODE, FIRST_YEAR, FORMER_LAS
 
-# The ONS mid-year population estimate in `ons-mye-lad-policyengine/age.csv`, and the year of the
-# national ambition (2027/28), up to which cohorts are estimated.
+# The ONS mid-year population estimate in `ons-mye-lad-policyengine/age.csv`. Cohorts are estimated
+# up to the year of the national ambition (TARGET_YEAR, 2027/28).
 POPULATION_YEAR = 2023
-TARGET_YEAR = 2028
 
 CANDIDATE_COLUMNS = [
     "area_code",

@@ -36,6 +36,14 @@ def picker_options() -> tuple[list[str], dict[str, str]]:
     return list(labels), labels
 
 
+@st.cache_data(show_spinner=False)
+def la_names() -> dict[str, str]:
+    """The 153 LAs' codes and names, by name."""
+    areas = all_areas()
+    las = areas[areas["level"] == "la"].sort_values("name")
+    return dict(zip(las["area_code"], las["name"]))
+
+
 def area_name(code: str) -> str:
     """The name of an area code (the code itself if unknown)."""
     areas = all_areas().set_index("area_code")

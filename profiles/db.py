@@ -38,8 +38,11 @@ class DatabaseMissing(RuntimeError):
 
 
 def data_dir() -> Path:
-    """The built data folder: `data/`, or the folder GLD_DATA_DIR names (read on every call, so a
-    test can point the app at a damaged copy without a new process)."""
+    """The built data folder: `data/`, or the folder GLD_DATA_DIR names, read on every call.
+
+    The connection is kept per folder, but Streamlit's other caches (queries, shapes) are not keyed
+    by it: a process that points the app at another folder (tests/test_faults.py) clears them.
+    """
     return Path(os.environ.get("GLD_DATA_DIR", PROJECT_DATA))
 
 

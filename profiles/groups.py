@@ -10,6 +10,8 @@ GROUP_LABELS = {
 }
 # The two groups with 2028 targets, in the order pages show them.
 TARGET_GROUPS = ("all", "fsm")
+# The choice between them (the peers trend, the district layer), as shown and linked.
+PUPIL_CHOICES = {group: GROUP_LABELS[group] for group in TARGET_GROUPS}
 
 
 def in_sentence(group: str) -> str:

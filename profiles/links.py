@@ -12,14 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from profiles.areas import all_areas, area_name
-from profiles.groups import GROUP_LABELS, TARGET_GROUPS
+from profiles.areas import all_areas, area_name, resolve_code
+from profiles.groups import PUPIL_CHOICES
 from profiles.overview import MEASURES
-from profiles.peers import PEER_SETS, parse_custom
-from profiles.wards import DECILE_FILTERS, WARD_MEASURES, ward_labels, ward_table
+from profiles.peers import MAX_CUSTOM, PEER_SETS
+from profiles.wards import DECILE_FILTERS, WARD_MEASURES, parse_decile_range, ward_labels, ward_table
 
-# The pupil-group choices of the peers trend and the district layer, as shown and linked.
-PUPIL_CHOICES = {group: GROUP_LABELS[group] for group in TARGET_GROUPS}
 SWITCHES = {"1": "true", "0": "false"}
 
 
@@ -28,15 +26,17 @@ def _each(text: str) -> list[str]:
 
 
 def _la_names(codes: list[str]) -> list[str]:
-    names = all_areas().set_index("area_code")["name"]
-    known, _ = parse_custom(codes)
-    return [str(names[code]) for code in known]
+    """The names of the LAs among `codes` (old codes of unchanged areas redirected), each once."""
+    areas = all_areas()
+    names = areas.loc[areas["level"] == "la"].set_index("area_code")["name"]
+    found = [resolve_code(code).code for code in codes]
+    return list(dict.fromkeys(str(names[code]) for code in found if code in names.index))[:MAX_CUSTOM]
 
 
 def _old_ward_codes(la: str | None) -> Callable[[list[str]], list[str]]:
     def convert(codes: list[str]) -> list[str]:
         labels = ward_labels(ward_table(la)) if la else {}
-        return [labels[code.upper()] for code in codes if code.upper() in labels]
+        return list(dict.fromkeys(labels[code.upper()] for code in codes if code.upper() in labels))
 
     return convert
 
@@ -46,30 +46,41 @@ def _mapping(table: dict[str, str]) -> Callable[[list[str]], list[str]]:
 
 
 def _old_parameters(la: str | None) -> dict[str, tuple[Callable[[list[str]], bool], Callable[[list[str]], list[str]]]]:
-    """For each parameter: how to tell an old-style value, and how to turn it into today's."""
+    """For each parameter: how to tell an old-style value, and how to turn it into today's.
+
+    An old value is told by its content, never by a comma alone: names have commas too ("Bristol,
+    City of", "Greasby, Frankby and Irby"), and a name must never be taken for an old list
+    (tests/test_profiles_links.py tries every name).
+    """
 
     def one_of(table: dict[str, str]) -> Callable[[list[str]], bool]:
         return lambda values: len(values) == 1 and values[0] in table
 
-    def joined(values: list[str]) -> bool:
-        return len(values) == 1 and "," in values[0]
+    def codes_in(pattern: str) -> Callable[[list[str]], bool]:
+        # One value of which some comma-separated item is a code: no name holds a code.
+        item = re.compile(pattern, re.IGNORECASE)
+        return lambda values: len(values) == 1 and any(item.fullmatch(part) for part in _each(values[0]))
 
-    def old_codes(prefix: str) -> Callable[[list[str]], bool]:
-        # A comma-joined list, or a single code (e.g. E08000018, E05000001): names have neither.
-        code = re.compile(prefix + r"\d{6}", re.IGNORECASE)
-        return lambda values: len(values) == 1 and ("," in values[0] or bool(code.fullmatch(values[0].strip())))
+    regions = set(all_areas().loc[lambda areas: areas["level"] == "region", "name"])
+
+    def region_list(values: list[str]) -> bool:  # no region's name has a comma
+        return len(values) == 1 and "," in values[0] and any(part in regions for part in _each(values[0]))
+
+    def decile_range(values: list[str]) -> list[str]:
+        parsed = parse_decile_range(values[0])
+        return [str(parsed[0]), str(parsed[1])] if parsed else []
 
     return {
         "map": (one_of(MEASURES), _mapping({key: measure.choice for key, measure in MEASURES.items()})),
-        "regions": (joined, lambda values: _each(values[0])),
+        "regions": (region_list, lambda values: _each(values[0])),
         "peers": (one_of(PEER_SETS), _mapping(PEER_SETS)),
-        "with": (old_codes("E[0-9]{2}"), lambda values: _la_names(_each(values[0]))),
+        "with": (codes_in(r"E\d{8}"), lambda values: _la_names(_each(values[0]))),
         "pupils": (one_of(PUPIL_CHOICES), _mapping(PUPIL_CHOICES)),
         "similar": (one_of(SWITCHES), _mapping(SWITCHES)),
         "measure": (one_of(WARD_MEASURES), _mapping({key: measure.label for key, measure in WARD_MEASURES.items()})),
         "decby": (one_of(DECILE_FILTERS), _mapping(DECILE_FILTERS)),
-        "dec": (lambda values: len(values) == 1 and "-" in values[0], lambda values: values[0].split("-", 1)),
-        "wards": (old_codes("E05"), lambda values: _old_ward_codes(la)(_each(values[0]))),
+        "dec": (codes_in(r"\d+-\d+"), decile_range),  # '1-3'; a reversed or out-of-range one is dropped
+        "wards": (codes_in(r"E05\d{6}"), lambda values: _old_ward_codes(la)(_each(values[0]))),
         "districts": (one_of(SWITCHES), _mapping(SWITCHES)),
         "dgroup": (one_of(PUPIL_CHOICES), _mapping(PUPIL_CHOICES)),
     }
@@ -91,10 +102,12 @@ def modernise(params: dict[str, list[str]], la: str | None) -> tuple[dict[str, l
             continue
         changed = True
         out[key] = convert(values)
-        dropped = len(_each(values[0])) - len(out[key]) if key in ("with", "wards") else 0
+        dropped = len(set(_each(values[0]))) - len(out[key]) if key in ("with", "wards") else 0
         if dropped > 0:
-            what = "LA codes" if key == "with" else f"wards of {area_name(la) if la else 'the LA'}"
+            what = "LAs" if key == "with" else f"wards of {area_name(la) if la else 'the LA'}"
             notices.append(f"Left out {dropped} item(s) of “{key}” in the link that are not {what}.")
+        if key == "dec" and not out[key]:
+            notices.append("Ignored “dec” in the link: it is not a range of deciles from 1 to 10.")
         if not out[key]:
             del out[key]
     return (out, notices) if changed else None
@@ -109,7 +122,7 @@ def modernise(params: dict[str, list[str]], la: str | None) -> tuple[dict[str, l
 MAX_VALUE = 4000
 VALUE_PATTERN = re.compile(r"[A-Za-z0-9 ,'()&.%=!/_–-]*")
 # Settings that are lists, one parameter per item (Kent has about 300 wards); the decile range is two.
-LISTS = {"regions": 160, "with": 40, "wards": 400, "dec": 2}
+LISTS = {"regions": 9, "with": MAX_CUSTOM, "wards": 400, "dec": 2}
 SHOWN_KEY = re.compile(r"[a-z_]{1,20}")
 
 

@@ -4,9 +4,9 @@ Geometry comes from the GeoParquet files the build writes. LA outlines are simpl
 `shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
 sent as built (further simplification damages small wards). Shapes are sent placed in pixels about
 the map's centre at the zoom that fits them (`Fit`), so every map starts from the same flat view
-and an LA switch redraws the map once (see `choropleth`); Kent's 265 wards come to about 195 kB.
-Borders are drawn as one network in which a border two areas share is one line (`outline_paths`),
-not as each area's own outline: half the segments for the browser to draw."""
+and an LA switch redraws the map once (see `choropleth`). Borders are drawn as one network in which
+a border two areas share is one line (`outline_paths`), not as each area's own outline: half the
+segments for the browser to draw. Sizes and timings: docs/PERFORMANCE.md."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ import streamlit as st
 
 from profiles.db import data_dir
 
-# About 1 km: invisible at national scale, and it keeps the map's JSON near 200 kB. Much larger
-# maps (we measured 340 kB) draw, but Streamlit then drops click selections on them.
+# About 1 km: invisible at national scale, and it keeps the national map's JSON small enough that
+# Streamlit keeps its click selections (much larger maps lose them; docs/PERFORMANCE.md).
 LA_SIMPLIFY_DEGREES = 0.012
 COORD_DECIMALS = 5
 LA_COORD_DECIMALS = 3  # about 100 m: plenty for a national map

@@ -122,6 +122,22 @@ MAP_NOTE = (
 BANDS = {"All LAs": None, "Top quarter": 1, "Second quarter": 2, "Third quarter": 3, "Bottom quarter": 4}
 
 
+def region_choices(table: pd.DataFrame) -> list[str]:
+    """The regions the overview table can be filtered by, in order."""
+    return sorted(table["Region"].dropna().unique())
+
+
+def row_code(table: pd.DataFrame, position: int) -> str:
+    """The LA code of a row of the (filtered) overview table."""
+    return str(table.iloc[position]["Code"])
+
+
+TABLE_NOTE = (
+    "Sort by clicking a column; select a row to open its profile. Targets are derived as 2023/24 GLD + 9.0 "
+    "percentage points unless published (see About). † tiny cohort: low reliability."
+)
+
+
 def filter_table(table: pd.DataFrame, regions: list[str], band: str) -> pd.DataFrame:
     """The overview table's rows in the chosen regions (all if none) and quarter (`BANDS`)."""
     shown = table[table["Region"].isin(regions)] if regions else table

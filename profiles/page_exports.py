@@ -18,6 +18,7 @@ from profiles.peers import (
     comparison,
     dot_data,
     latest_and_since,
+    own_row,
     peer_codes,
     peer_summary,
     reference_rows,
@@ -119,7 +120,7 @@ def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None =
     if not peers:
         return []
     rows, means = comparison(code, peers, year, since)
-    own = rows[rows["role"] == "Selected LA"].iloc[0]
+    own = own_row(rows)
     name = area_name(code)
     dots = dot_data(rows, means, reference_rows(code, year))
     label = PEER_SETS[peer_set][0].lower() + PEER_SETS[peer_set][1:]

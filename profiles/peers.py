@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -15,6 +13,7 @@ from profiles.groups import GROUP_LABELS, TARGET_GROUPS
 from profiles.numbers import pct
 from profiles.targets import LOW_RELIABILITY_COHORT
 
+SELECTED = "Selected LA"  # the `role` of the LA itself among its peers
 PEER_SETS = {
     "sn2025": "Statistical neighbours (May 2025)",
     "sn2021": "Statistical neighbours (April 2021)",
@@ -78,27 +77,6 @@ def la_latest(year: int, since: int) -> pd.DataFrame:
     return frame
 
 
-def parse_custom(text: str | list[str] | None) -> tuple[list[str], list[str]]:
-    """Split a `with=` value (comma-separated codes) into known LA codes and rejected items.
-
-    Only exact LA codes are accepted, at most MAX_CUSTOM; the text never reaches a query.
-    """
-    if text is None:
-        return [], []
-    items = text if isinstance(text, list) else re.split(r"[,\s]+", str(text)[:2000])
-    known = set(all_areas().query("level == 'la'")["area_code"])
-    codes, rejected = [], []
-    for item in items:
-        code = item.strip().upper()
-        if not code:
-            continue
-        if code in known and code not in codes:
-            codes.append(code)
-        elif code not in known:
-            rejected.append(item.strip()[:20])
-    return codes[:MAX_CUSTOM], rejected
-
-
 @st.cache_data(show_spinner=False, max_entries=512)
 def neighbour_codes(code: str, sn_set: str) -> pd.DataFrame:
     """The statistical neighbours of an LA, nearest first, with closeness ('2025' or '2021' set)."""
@@ -142,7 +120,7 @@ def comparison(code: str, peers: list[str], year: int, since: int) -> tuple[pd.D
     """The LA and its peers (one row each) plus the simple peer means (excluding missing values)."""
     table = la_latest(year, since).set_index("area_code")
     rows = table.loc[[code] + [p for p in peers if p in table.index]].reset_index()
-    rows["role"] = np.where(rows["area_code"] == code, "Selected LA", "Peer")
+    rows["role"] = np.where(rows["area_code"] == code, SELECTED, "Peer")
     peer_rows = rows[rows["role"] == "Peer"]
     means = {
         column: (
@@ -399,3 +377,19 @@ BETTER_COLUMNS = {
 def better_table(better: pd.DataFrame) -> pd.DataFrame:
     """The LAs doing better for FSM children, with readable column names."""
     return better[list(BETTER_COLUMNS)].rename(columns=BETTER_COLUMNS)
+
+
+def own_row(rows: pd.DataFrame) -> pd.Series:
+    """The LA's own row among its peers (`comparison`)."""
+    return rows[rows["role"] == SELECTED].iloc[0]
+
+
+def is_own(table: pd.DataFrame) -> pd.Series:
+    """Which rows of the peer table (`peer_table`) are the LA itself: the row to highlight."""
+    return table["Role"] == SELECTED
+
+
+TABLE_NOTE = (
+    "To gain = the LA's own 2028 target − its latest GLD (percentage points); targets are derived (2023/24 + 9.0 "
+    "percentage points) unless published. – no value."
+)

@@ -480,15 +480,12 @@ def gap_sentence(profile: Profile, gaps: pd.DataFrame) -> str:
     return sentence
 
 
-HEADLINE_GROUPS = (("all", "All children"), ("fsm", "Children eligible for free school meals"))
-
-
 def headline_rows(profile: Profile) -> tuple[list[str], list[tuple[str, list[tuple[str, ...]]]]]:
     """The headline table: its column headings and, for all and FSM children, the latest GLD beside
     England and region, the 2028 target and its basis, the percentage points to gain and the status
     in words, each a (figure, note) or (figure, note, 'status') cell."""
     rows = []
-    for group, label in HEADLINE_GROUPS:
+    for group, label in ((group, GROUP_LABELS[group]) for group in TARGET_GROUPS):
         prog = profile.progress[group]
         target = profile.targets[group]
         compare = f"England {profile.latest_text(group, profile.england)}" + (

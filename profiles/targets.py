@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from etl.gld import TARGET_YEAR  # the national ambition's year, 2027/28: one constant for build and pages
+from etl.ambition import TARGET_YEAR
 
 LOW_RELIABILITY_COHORT = 30
 # A recent change smaller than this (percentage points a year, either way) is "barely changed":

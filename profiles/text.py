@@ -92,6 +92,21 @@ METHODS: list[tuple[str, str]] = [
 ]
 
 
+EVERY_VALUE_NOTE = (
+    "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published and come from the "
+    "2021/22 published cohort moved by ONS population change. Low reliability: FSM cohort under 30 or suppressed."
+)
+
+
+def plan_pack_text(name: str) -> str:
+    """What the plan pack holds, said above its button."""
+    return (
+        f"One zip for {name}: every chart of the profile, peers and wards pages as PNG (slide resolution, with "
+        "title, source and caveats), the data behind each as CSV, and summary.md with the summary above and an "
+        "alt-text sentence for each chart."
+    )
+
+
 def backtest_summary(backtest) -> list[str]:
     """Sentences on the cohort-estimate back-test (2018/19 counts → 2021/22), from `cohort_backtest` rows."""
     sentences = []

@@ -79,7 +79,7 @@ def ward_table(area_code: str) -> pd.DataFrame:
 
 def apply_filters(wards: pd.DataFrame, filters: WardFilters) -> pd.DataFrame:
     """Wards passing every filter (an empty name list means every ward)."""
-    low, high = filters.decile_range
+    low, high = sorted(filters.decile_range)  # a range written high to low (from a link) means the same
     keep = wards[filters.decile_measure].between(low, high) & (wards["children_0_15"] >= filters.min_children)
     if filters.ward_codes:
         keep &= wards["ward_code"].isin(filters.ward_codes)
@@ -87,7 +87,7 @@ def apply_filters(wards: pd.DataFrame, filters: WardFilters) -> pd.DataFrame:
 
 
 def parse_decile_range(text: str | None) -> tuple[int, int] | None:
-    """'1-3' → (1, 3); None for anything else."""
+    """An old link's '1-3' → (1, 3); None for anything else (reversed, outside 1–10, not ASCII digits)."""
     if not text or len(text) > 5:
         return None
     parts = text.split("-")
@@ -95,15 +95,6 @@ def parse_decile_range(text: str | None) -> tuple[int, int] | None:
         return None
     low, high = int(parts[0]), int(parts[1])
     return (low, high) if 1 <= low <= high <= 10 else None
-
-
-def parse_ward_codes(text: str | None, known: set[str]) -> tuple[list[str], int]:
-    """Known ward codes from a comma-separated `wards=` value, and how many items were dropped."""
-    if not text:
-        return [], 0
-    items = [item.strip().upper() for item in str(text)[:4000].split(",") if item.strip()]
-    codes = [item for item in dict.fromkeys(items) if item in known]
-    return codes, len(items) - len(codes)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

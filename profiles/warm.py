@@ -1,13 +1,12 @@
 """Warm the chart caches in the background, once per server process.
 
-Building an LA's charts the first time (Altair composition and validation) costs about 0.6 s of
-CPU; drawing them from the cache costs a few hundredths. When thirty people at an event each pick
-a different LA at once, those first builds queue behind one Python interpreter. So the first page
-load of a server starts one low-priority thread that builds the profile charts, the May 2025
-peer charts (latest year and trend for all children) and the unfiltered ward map of every LA (about
-two minutes of one core; the ward maps are about 5 s of it and 50 MB of memory once the ward shapes
-are loaded), pausing between LAs so that people's own page runs go first. Set GLD_WARM_CACHES=0 to
-turn it off (the tests do, to keep timings steady).
+Building an LA's charts the first time (Altair composition and validation) costs far more than
+drawing them from the cache, and when many people at an event each pick a different LA at once
+those first builds queue behind one Python interpreter. So the first page load of a server starts
+one low-priority thread that builds the profile charts, the May 2025 peer charts (latest year and
+trend for all children) and the unfiltered ward map of every LA, pausing between LAs so that
+people's own page runs go first (its cost: docs/PERFORMANCE.md). Set GLD_WARM_CACHES=0 to turn it
+off (the tests do, to keep timings steady).
 """
 
 from __future__ import annotations

@@ -10,11 +10,14 @@ from profiles.overview import (
     BANDS,
     MAP_NOTE,
     MEASURES,
+    TABLE_NOTE,
     england_trajectory_export,
     filter_table,
     la_map,
     la_map_export,
     overview_table,
+    region_choices,
+    row_code,
 )
 from profiles.targets import academic_year
 from views.common import copy_link, csv_button, data_table, export_buttons, png_button, show_chart
@@ -61,24 +64,21 @@ def table_section(latest: int, since: int) -> None:
     left, right = st.columns(2)
     regions = left.multiselect(
         "Regions",
-        sorted(table["Region"].dropna().unique()),
+        region_choices(table),
         key="regions",
         placeholder="All regions",
         bind="query-params",
     )
     band = right.selectbox("Band of GLD (all children)", list(BANDS), key="band", bind="query-params")
     shown = filter_table(table, regions, band)
-    st.caption(
-        f"{len(shown)} LAs. Sort by clicking a column; select a row to open its profile. Targets are derived "
-        "as 2023/24 GLD + 9.0 percentage points unless published (see About). † tiny cohort: low reliability."
-    )
+    st.caption(f"{len(shown)} LAs. {TABLE_NOTE}")
     selection = st.dataframe(
         shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="overview_table"
     )
     csv_button(shown, "Download CSV of these LAs", f"gld_las_{latest}.csv", "dl_las")
     rows = selection.selection.get("rows", []) if selection else []
     if rows:
-        open_profile(shown.iloc[rows[0]]["Code"])
+        open_profile(row_code(shown, rows[0]))
 
 
 def render() -> None:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from profiles.areas import ENGLAND, area_name, picker_options
-from profiles.links import PUPIL_CHOICES
+from profiles.areas import ENGLAND, area_name, la_names
+from profiles.groups import PUPIL_CHOICES
 from profiles.page_exports import peer_exports_for, peer_trend_export
 from profiles.peers import (
     MAX_CUSTOM,
     PEER_SETS,
+    TABLE_NOTE,
     better_table,
     comparison,
     display_table,
     doing_better_for_fsm,
     doing_better_sentence,
     gap_definition,
+    is_own,
     latest_and_since,
+    own_row,
     peer_codes,
     peer_summary,
     peer_table,
@@ -53,11 +56,11 @@ def choose_peers(code: str) -> tuple[str, list[str]]:
     )
     if peer_set != "custom":
         return peer_set, []
-    codes, _ = picker_options()
+    names = la_names()
     custom = st.multiselect(
         "LAs in your custom set",
-        options=[c for c in codes if c not in (ENGLAND, code)],
-        format_func=area_name,  # names are unique: the link carries them
+        options=[c for c in names if c != code],
+        format_func=names.get,  # names are unique: the link carries them
         key="with",
         max_selections=MAX_CUSTOM,
         bind="query-params",
@@ -67,7 +70,7 @@ def choose_peers(code: str) -> tuple[str, list[str]]:
 
 def latest_section(code: str, name: str, rows: pd.DataFrame, means: dict, peer_set: str, custom: list[str]) -> None:
     year, _ = latest_and_since()
-    own = rows[rows["role"] == "Selected LA"].iloc[0]
+    own = own_row(rows)
     caption = f"{name}: rank among all local authorities in England, {academic_year(year)}"
     figures_table(caption, ["Children", f"Rank, {academic_year(year)}"], rank_rows(own))
     section("Latest GLD beside the peers", peer_summary(name, own, means, academic_year(year)))
@@ -103,10 +106,8 @@ def table_section(code: str, name: str, rows: pd.DataFrame) -> None:
     table = peer_table(rows, academic_year(since))
     frame_table(
         display_table(table),
-        f"{name} and its peers, {academic_year(year)}. {gap_definition(rows['gap_comparison'])} "
-        "To gain = the LA's own 2028 target − its latest GLD (percentage points); targets are derived "
-        "(2023/24 + 9.0 percentage points) unless published. – no value.",
-        highlight=table["Role"] == "Selected LA",
+        f"{name} and its peers, {academic_year(year)}. {gap_definition(rows['gap_comparison'])} {TABLE_NOTE}",
+        highlight=is_own(table),
     )
     csv_button(table, "Download CSV", f"gld_peer_table_{code}.csv", "dl_peer_table")
 
@@ -121,7 +122,7 @@ def doing_better_section(code: str, name: str, rows: pd.DataFrame, peers: list[s
         bind="query-params",
     )
     better = doing_better_for_fsm(code, peers, year, since, similar_fsm=similar)
-    own = rows[rows["role"] == "Selected LA"].iloc[0]
+    own = own_row(rows)
     with heading:
         section("Peers doing better for FSM children", doing_better_sentence(name, own, better, academic_year(year)))
     if not better.empty:

@@ -7,15 +7,12 @@ import streamlit as st
 from profiles.page_exports import plan_pack_for, profile_exports_for
 from profiles.profile import Profile, build_profile, headline_rows, summary_sentence, table_view
 from profiles.targets import academic_year
+from profiles.text import EVERY_VALUE_NOTE, plan_pack_text
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section
 from views.shell import current_la
 
 URL_PATH = "profile"
 CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
-EVERY_VALUE_NOTE = (
-    "95% Wilson intervals from the cohort size; counts marked 'estimated' are not published and come from the "
-    "2021/22 published cohort moved by ONS population change. Low reliability: FSM cohort under 30 or suppressed."
-)
 
 
 def keep_custom_target(code: str, group: str) -> None:
@@ -81,12 +78,7 @@ def every_value(profile: Profile) -> None:
 
 
 def plan_pack_section(code: str, name: str) -> None:
-    section(
-        "Plan pack",
-        f"One zip for {name}: every chart of the profile, peers and wards pages as PNG (slide resolution, with "
-        "title, source and caveats), the data behind each as CSV, and summary.md with the summary above and an "
-        "alt-text sentence for each chart.",
-    )
+    section("Plan pack", plan_pack_text(name))
     st.download_button(
         "Download plan pack (zip)",
         data=lambda: plan_pack_for(code),

@@ -13,6 +13,7 @@ import streamlit as st
 from profiles.areas import picker_options, resolve_code
 from profiles.db import DatabaseMissing
 from profiles.links import tidy
+from profiles.warm import start_warming
 from views.styles import apply_styles
 
 LA_KEY = "la"
@@ -36,13 +37,16 @@ def page_start() -> None:
     apply_styles(presentation_mode())
 
 
-def require_database() -> tuple[list[str], dict[str, str]]:
-    """The picker's LA codes and labels; without a usable database, a notice and nothing else."""
+def open_data() -> tuple[list[str], dict[str, str]]:
+    """The picker's LA codes and labels, and the background cache warming started (once per server);
+    without a usable database, a notice and nothing else."""
     try:
-        return picker_options()
+        options = picker_options()
     except DatabaseMissing as error:
         st.error(str(error))
         st.stop()
+    start_warming()
+    return options
 
 
 def la_from_link() -> None:
@@ -108,14 +112,19 @@ def la_picker(codes: list[str], labels: dict[str, str]) -> None:
 
 
 def tidy_link(page: st.Page) -> None:
-    """Reopen the page with a tidy link when the link has values no page writes, a setting given twice,
-    or settings in the form used before they were bound to the URL (`profiles.links.tidy`).
+    """Reopen the page with a tidy link when the link it was opened with has values no page writes, a
+    setting given twice, or settings in the form used before they were bound to the URL
+    (`profiles.links.tidy`).
 
-    The widgets read a link as the page opens, so the page is opened again with the tidy link; the
-    notices are shown on that run.
+    Only a link new to the session (its first run: opening a link or reloading starts a session) is
+    tidied; after that the URL holds what the widgets wrote. The widgets read a link as the page
+    opens, so the page is opened again with the tidy link; the notices are shown on that run.
     """
     for notice in st.session_state.pop("link_notices", []):
         st.warning(notice, icon="ℹ️")
+    if st.session_state.get("link_tidied"):
+        return
+    st.session_state["link_tidied"] = True
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     tidied, notices = tidy(params, st.session_state.get(LA_KEY))
     if tidied != params:

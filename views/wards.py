@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name
-from profiles.links import PUPIL_CHOICES
+from profiles.groups import PUPIL_CHOICES
 from profiles.maps import DISTRICT_MAP_HEIGHT, WARD_MAP_HEIGHT, legend_html
 from profiles.page_exports import ward_exports
 from profiles.wards import (

@@ -397,3 +397,19 @@ def test_every_documented_url_opens_directly_on_a_new_server(browser, artifacts)
             process.terminate()
         for _, process in servers.values():
             process.wait(timeout=10)
+
+
+def test_a_ward_name_with_commas_stays_in_the_link(server, page):
+    """Names have commas ("Greasby, Frankby and Irby"): choosing one keeps it in the link, with no notice."""
+    page.goto(f"{server}/wards?la=E08000015")  # Wirral
+    page.get_by_role("heading", name="Wirral").first.wait_for(timeout=90_000)
+    _idle(page)
+    page.locator('[data-testid="stMultiSelect"]').filter(has_text="Wards by name").click()
+    page.get_by_role("option", name="Greasby, Frankby and Irby").click()
+    page.keyboard.press("Escape")  # close the list, as a person would
+    page.wait_for_url(re.compile(r"wards=Greasby(%2C|,)"), timeout=30_000)
+    page.get_by_role("heading", name="1 ward", exact=True).wait_for(timeout=30_000)
+    page.reload()
+    page.get_by_role("heading", name="1 ward", exact=True).wait_for(timeout=90_000)
+    assert page.locator('[data-testid="stAlert"]').filter(has_text="Left out").count() == 0
+    assert page.locator('[data-testid="stException"]').count() == 0
