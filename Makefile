@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
+# This computer only, unless asked: `make run HOST=0.0.0.0` serves the network (README: "Serving it").
+HOST ?= 127.0.0.1
 
 .PHONY: run test test-fast data check lint bench clean
 
@@ -20,7 +22,7 @@ data: $(INSTALLED)
 	$(PY) -m etl
 
 run: data
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # Everything, as CI runs it: lint (ruff, with S608 against SQL built from values), then every test.
 test: data lint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from pathlib import Path
@@ -31,10 +32,13 @@ REQUIRED_TABLES = (
 # The boundary files the maps read beside the database (written by the same build).
 BOUNDARY_FILES = ("la_boundaries.parquet", "ward_boundaries.parquet", "district_boundaries.parquet")
 BUILD_COMMAND = "Run `make run` (or `python -m etl`) in the project folder to build it from the registered raw files"
+REBUILD = "Rebuild it with `python -m etl --force` in the project folder (`make run` builds it if it is missing)."
+LOG = logging.getLogger(__name__)
 
 
 class DatabaseMissing(RuntimeError):
-    """The database has not been built (or cannot be opened, or is incomplete)."""
+    """The built data cannot be used (not built, damaged, incomplete): a message for people, with no
+    paths or library text; the detail goes to the server log."""
 
 
 def data_dir() -> Path:
@@ -54,30 +58,35 @@ def database_path() -> Path:
 def _open(folder: str) -> duckdb.DuckDBPyConnection:
     """The read-only connection to the database in `folder`, checked; one per folder and process.
 
-    A failure is not cached: the next page run tries again (after a rebuild, say).
+    A failure is not cached: the next page run tries again, so a good rebuild is picked up.
     """
     path = Path(folder) / "gld.duckdb"
     if not path.exists():
-        raise DatabaseMissing(
-            f"The database {path.name} has not been built yet. {BUILD_COMMAND}; it takes under a minute."
-        )
+        raise DatabaseMissing(f"The database has not been built yet. {BUILD_COMMAND}; it takes under a minute.")
     try:
         candidate = duckdb.connect(str(path), read_only=True)
+        tables = set(candidate.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
     except duckdb.Error as error:
-        raise DatabaseMissing(
-            f"The database {path} cannot be opened ({error}). Rebuild it with `python -m etl --force`."
-        ) from error
-    tables = set(candidate.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
+        LOG.error("cannot open %s: %s", path, error)
+        raise DatabaseMissing(f"The database cannot be opened: it is damaged or incomplete. {REBUILD}") from error
     missing = [table for table in REQUIRED_TABLES if table not in tables]
     missing_files = [name for name in BOUNDARY_FILES if not (Path(folder) / name).exists()]
     if missing or missing_files:
         candidate.close()
         lacking = ", ".join(missing + missing_files)
+        LOG.error("the data in %s lacks %s", folder, lacking)
         raise DatabaseMissing(
-            f"The data in {folder} is incomplete or from an older version of the app (missing: {lacking}). "
-            "Rebuild it with `python -m etl --force`."
+            f"The data is incomplete or from an older version of the app (missing: {lacking}). {REBUILD}"
         )
     return candidate
+
+
+def data_unavailable(error: BaseException) -> DatabaseMissing:
+    """A damaged database or boundary file met mid-run: log the detail, forget the connection (the
+    next run opens the files afresh, so a good rebuild is picked up) and say so without detail."""
+    LOG.error("the built data became unusable: %r", error)
+    _open.clear()
+    return DatabaseMissing(f"The data became unusable while the app was running (damaged or replaced). {REBUILD}")
 
 
 # Cursors are made from the shared connection by page runs and the cache-warming thread at once.
@@ -95,11 +104,18 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run a parameterised query on a fresh cursor of the shared connection and return a DataFrame."""
+    """Run a parameterised query on a fresh cursor of the shared connection and return a DataFrame.
+
+    Raises:
+        DatabaseMissing: as `connection`, or the database failed mid-query (`data_unavailable`).
+    """
     shared = connection()
-    with _cursor_lock:
-        cursor = shared.cursor()
     try:
-        return cursor.execute(sql, list(params)).df()
-    finally:
-        cursor.close()
+        with _cursor_lock:
+            cursor = shared.cursor()
+        try:
+            return cursor.execute(sql, list(params)).df()
+        finally:
+            cursor.close()
+    except duckdb.Error as error:
+        raise data_unavailable(error) from error

@@ -184,9 +184,26 @@ def export_png(item: Export) -> bytes:
     return render_png(with_footer(item.spec, item.footer))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (a name in the data, or one
+# typed into a link, must never become one): such text cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV for spreadsheets: UTF-8 with BOM (so Excel reads it), text that a spreadsheet
+    would run as a formula written as text. Numbers, negative ones included, stay numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column].dtype):
+            safe[column] = safe[column].map(
+                lambda value: "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+            )
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
 def export_csv(item: Export) -> bytes:
-    """Exactly the data behind one export, as CSV (UTF-8 with BOM so Excel reads it)."""
-    return item.data.to_csv(index=False).encode("utf-8-sig")
+    """Exactly the data behind one export, as CSV (`csv_bytes`)."""
+    return csv_bytes(item.data)
 
 
 def plan_pack(area_name: str, summary: str, items: list[Export]) -> bytes:

@@ -126,27 +126,62 @@ LISTS = {"regions": 9, "with": MAX_CUSTOM, "wards": 400, "dec": 2}
 SHOWN_KEY = re.compile(r"[a-z_]{1,20}")
 
 
+# Numbers a page accepts: a link outside them is dropped with a notice, not quietly reset.
+RANGES = {"minkids": (0, 100_000), "dec": (1, 10)}
+
+
+def _names(keys: list[str]) -> str:
+    shown = [f"“{key}”" if SHOWN_KEY.fullmatch(key) else "a setting" for key in keys]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _out_of_range(key: str, values: list[str]) -> bool:
+    if key not in RANGES:
+        return False
+    low, high = RANGES[key]
+    return not all(value.isascii() and value.lstrip("-").isdigit() and low <= int(value) <= high for value in values)
+
+
 def clean(params: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
-    """Drop what no page could have written, before any page reads it; a notice for each.
+    """Drop what no page could have written, before any page reads it; one notice for each kind.
 
     A value too long or with a character no label has is removed, so a page only ever parses short
-    plain text and never echoes markup from a link. A setting given more than once keeps its first
-    value (a list keeps its first items up to its length). `la` keeps its first value silently:
-    the LA picker explains a repeated or bad code itself.
+    plain text and never echoes markup from a link; a number outside what its setting takes is
+    removed too. A setting given more than once keeps its first value (a list keeps its first items
+    up to its length). `la` keeps its first value silently: the LA picker explains a repeated or bad
+    code itself. However many settings a link spoils, it gets one notice of each kind.
     """
-    out, notices = {}, []
+    out, refused, outside, repeated = {}, [], [], []
     for key, values in params.items():
         if key == "la":
             out[key] = values[:1]
             continue
-        shown = f"“{key}”" if SHOWN_KEY.fullmatch(key) else "a setting"
         if any(len(value) > MAX_VALUE or not VALUE_PATTERN.fullmatch(value) for value in values):
-            notices.append(f"Ignored {shown} in the link: its value is too long or has characters no setting uses.")
+            refused.append(key)
             continue
         allowed = LISTS.get(key, 1)
-        out[key] = values[:allowed]
         if len(values) > allowed:
-            notices.append(f"The link gave {shown} more than once; using the first value.")
+            repeated.append(key)
+        if _out_of_range(key, values[:allowed]) and not (key == "dec" and len(values) == 1 and "-" in values[0]):
+            outside.append(key)  # (an old-style 'dec=1-3' is checked as it is turned into today's form)
+            continue
+        out[key] = values[:allowed]
+    notices = []
+    if len(refused) > 10:
+        notices.append(
+            f"Ignored {len(refused)} settings in the link: their values are too long or have characters no "
+            "setting uses."
+        )
+    elif refused:
+        verb = "its value is" if len(refused) == 1 else "their values are"
+        notices.append(f"Ignored {_names(refused)} in the link: {verb} too long or has characters no setting uses.")
+    if outside:
+        notices.append(
+            f"Ignored {_names(outside[:5])} in the link: outside what the setting takes (children 0 to 100,000; "
+            "deciles 1 to 10)."
+        )
+    if repeated:
+        notices.append(f"The link gave {_names(repeated[:5])} more than once; using the first value.")
     return out, notices
 
 

@@ -23,7 +23,7 @@ import pydeck as pdk
 import shapely
 import streamlit as st
 
-from profiles.db import data_dir
+from profiles.db import data_dir, data_unavailable
 
 # About 1 km: invisible at national scale, and it keeps the national map's JSON small enough that
 # Streamlit keeps its click selections (much larger maps lose them; docs/PERFORMANCE.md).
@@ -133,10 +133,22 @@ def _rings(geometry, decimals: int = COORD_DECIMALS) -> list[list[list[list[floa
     return out
 
 
+def read_boundaries(file_name: str) -> gpd.GeoDataFrame:
+    """A boundary GeoParquet the build wrote beside the database.
+
+    Raises:
+        DatabaseMissing: it is missing or cannot be read (deleted or damaged since the app started).
+    """
+    try:
+        return gpd.read_parquet(data_dir() / file_name)
+    except (OSError, ValueError) as error:  # FileNotFoundError, pyarrow's ArrowInvalid (a ValueError)
+        raise data_unavailable(error) from error
+
+
 @st.cache_resource(show_spinner=False)
 def la_shapes() -> pd.DataFrame:
     """One row per polygon part of each LA: area_code, polygon (rings), simplified for a national view."""
-    frame = gpd.read_parquet(data_dir() / "la_boundaries.parquet")
+    frame = read_boundaries("la_boundaries.parquet")
     simplified = shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES)
     rows = [
         {"area_code": code, "polygon": rings}
@@ -149,7 +161,7 @@ def la_shapes() -> pd.DataFrame:
 @st.cache_resource(show_spinner=False)
 def _geometry(file_name: str, key: str) -> gpd.GeoDataFrame:
     """A boundary GeoParquet written by the build, indexed by its code column (read once per process)."""
-    return gpd.read_parquet(data_dir() / file_name).set_index(key)
+    return read_boundaries(file_name).set_index(key)
 
 
 def _shapes(file_name: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
@@ -359,7 +371,7 @@ def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
 @st.cache_resource(show_spinner=False)
 def la_features() -> list[dict]:
     """GeoJSON features of the 153 LAs (simplified, 3 dp) for static maps."""
-    frame = gpd.read_parquet(data_dir() / "la_boundaries.parquet")
+    frame = read_boundaries("la_boundaries.parquet")
     simplified = shapely.set_precision(
         shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES), 0.001
     )

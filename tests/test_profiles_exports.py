@@ -13,6 +13,7 @@ from profiles.exports import (
     FRAMEWORK_NOTE,
     MIN_WIDTH_PX,
     Export,
+    csv_bytes,
     export_csv,
     export_png,
     footer_lines,
@@ -151,3 +152,19 @@ def test_target_labels_sit_right_of_the_diamonds_and_apart(fsm_target, baselines
     # the higher target is the first layer; each label is "2028 target" over the value
     assert [layer["transform"][0]["filter"] for layer in layers] == ["(datum.rank === 0)", "(datum.rank === 1)"]
     assert "'2028 target\\n'" in layers[0]["transform"][1]["calculate"]
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text():
+    import io
+
+    frame = pd.DataFrame(
+        {
+            "name": ['=HYPERLINK("http://x")', "+1", "-cmd", "@SUM(A1)", "Bristol, City of", None],
+            "change": [-0.4, 1.0, -2.5, 0.0, 3.0, None],
+        }
+    )
+    text = csv_bytes(frame).decode("utf-8-sig")
+    back = pd.read_csv(io.StringIO(text))
+    assert list(back["name"][:4]) == ['\'=HYPERLINK("http://x")', "'+1", "'-cmd", "'@SUM(A1)"]
+    assert back["name"][4] == "Bristol, City of" and pd.isna(back["name"][5])
+    assert list(back["change"][:3]) == [-0.4, 1.0, -2.5]  # numbers stay numbers

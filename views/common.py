@@ -12,7 +12,7 @@ import streamlit as st
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
-from profiles.exports import Export, export_csv, export_png
+from profiles.exports import Export, csv_bytes, export_csv, export_png
 
 
 def figures_table(
@@ -125,10 +125,10 @@ def export_buttons(item: Export, key: str) -> None:
 
 
 def csv_button(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    """'Download CSV' of a table as shown (made on click; UTF-8 with BOM so Excel reads it)."""
+    """'Download CSV' of a table as shown (made on click; `profiles.exports.csv_bytes`)."""
     st.download_button(
         label,
-        data=lambda: frame.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: csv_bytes(frame),
         file_name=file_name,
         mime="text/csv",
         key=key,

@@ -120,8 +120,9 @@ def tidy_link(page: st.Page) -> None:
     tidied; after that the URL holds what the widgets wrote. The widgets read a link as the page
     opens, so the page is opened again with the tidy link; the notices are shown on that run.
     """
-    for notice in st.session_state.pop("link_notices", []):
-        st.warning(notice, icon="ℹ️")
+    notices = st.session_state.pop("link_notices", [])
+    if notices:
+        st.warning(" ".join(notices), icon="ℹ️")  # one box, however much of the link was spoilt
     if st.session_state.get("link_tidied"):
         return
     st.session_state["link_tidied"] = True
@@ -160,3 +161,12 @@ def redirect_to(page: st.Page) -> Callable[[], None]:
         st.switch_page(page, query_params={key: st.query_params.get_all(key) for key in st.query_params})
 
     return go
+
+
+def run(page: st.Page) -> None:
+    """Run the page; if the built data fails under it (damaged or replaced while the app runs), the
+    page ends with the same plain notice as a missing database, and the next run tries afresh."""
+    try:
+        page.run()
+    except DatabaseMissing as error:
+        st.error(str(error))
