@@ -26,11 +26,11 @@ run: data
 
 # Everything, as CI runs it: lint (ruff, with S608 against SQL built from values), then every test.
 test: data lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 # Everything but the slow and browser tests: under a minute, for the edit-test loop.
 test-fast: data
-	$(PY) -m pytest -m "not slow and not e2e"
+	$(PY) -m pytest -n auto -m "not slow and not e2e"
 
 check: $(INSTALLED)
 	$(PY) -m etl --check

@@ -7,6 +7,7 @@ Heavy libraries are imported only when a build is needed, so a skipped rebuild s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -54,10 +55,30 @@ def main(argv: list[str] | None = None) -> int:
         print("Building the GLD database")
         build(args.data_dir, force=args.force)
         return 0
-    except BuildError as error:
-        print(f"{'Fetch' if args.command == 'fetch' else 'Build'} failed: {error}", file=sys.stderr)
+    except (BuildError, OSError) as error:
+        print(
+            f"{'Fetch' if args.command == 'fetch' else 'Build'} failed: {describe(error, args.data_dir)}",
+            file=sys.stderr,
+        )
         print("The previous database (if any) is unchanged.", file=sys.stderr)
         return 1
+
+
+def describe(error: BuildError | OSError, data_dir: Path) -> str:
+    """One line for a failed command: a BuildError's message, or an OSError's file (as `data/…`) and reason.
+
+    The build turns the failures it expects into BuildErrors; an OSError here is one it did not
+    (a file it cannot read, say), still told without a traceback.
+    """
+    if isinstance(error, BuildError):
+        return str(error)
+    from etl.build import BuildPaths
+
+    paths = BuildPaths(data_dir)
+    reason = paths.relabel(error.strerror or str(error))
+    if isinstance(error.filename, str | os.PathLike):
+        return f"{paths.label(Path(error.filename))}: {reason}"
+    return reason
 
 
 if __name__ == "__main__":

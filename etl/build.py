@@ -1,17 +1,21 @@
 """Build `data/gld.duckdb` and the boundary GeoParquet files, atomically.
 
-Steps: verify the register → read and stage every source → write a temporary database → run the
-contracts → rename into place. A failure at any step leaves the previous database untouched.
-A rebuild whose inputs (register, raw hashes, build code, published targets) are unchanged is
-skipped.
+Steps: remove what killed builds left behind → verify the register → read and stage every source →
+write a temporary database → run the contracts → rename into place. A failure at any step leaves
+the previous database untouched. A rebuild whose inputs (register, raw hashes, build code,
+published targets) are unchanged is skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +63,25 @@ class BuildPaths:
     def stamp(self) -> Path:
         return self.data_dir / ".build_stamp"
 
+    @property
+    def outputs(self) -> tuple[Path, ...]:
+        """What a build writes: each is written as `<name>.tmp-<pid>` first, then renamed."""
+        return (self.database, self.ward_geometry, self.la_geometry, self.district_geometry, self.stamp)
+
+    def label(self, path: Path) -> str:
+        """How messages name a path in the data folder: `data/<path inside it>`, not an absolute path."""
+        try:
+            inside = Path(path).relative_to(self.data_dir).as_posix()
+        except ValueError:
+            return str(path)
+        return "data/" if inside == "." else f"data/{inside}"
+
+    def relabel(self, text: str) -> str:
+        """`text` with the data folder's absolute path written as `data` (for messages quoting a path)."""
+        for folder in {str(self.data_dir.resolve()), str(self.data_dir.absolute())}:
+            text = text.replace(folder, "data")
+        return text
+
 
 def input_stamp(paths: BuildPaths) -> str:
     """A hash of everything a build depends on: the register (with raw hashes), targets and code."""
@@ -72,8 +95,74 @@ def input_stamp(paths: BuildPaths) -> str:
 
 def is_up_to_date(paths: BuildPaths, stamp: str) -> bool:
     """True when the database and geometry exist and were built from exactly these inputs."""
-    outputs = (paths.database, paths.ward_geometry, paths.la_geometry, paths.district_geometry, paths.stamp)
-    return all(p.exists() for p in outputs) and paths.stamp.read_text().strip() == stamp
+    return all(p.exists() for p in paths.outputs) and paths.stamp.read_text().strip() == stamp
+
+
+def is_running(pid: int) -> bool:
+    """True if a process with this id exists (signal 0 checks without sending anything)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # it exists but belongs to another user
+        return True
+    return True
+
+
+def remove_leftovers(paths: BuildPaths) -> list[str]:
+    """Remove the temporary outputs of builds that were killed, and return their names.
+
+    A build writes `<output>.tmp-<pid>` (DuckDB adds `.wal`, and `.tmp` when it spills to disk)
+    and removes them if it fails, but a killed build cannot. Those of a process still running (a
+    build in another terminal) are kept. Only on POSIX, where signal 0 only checks a process.
+
+    Raises:
+        BuildError: a leftover cannot be removed (read-only folder), naming it.
+    """
+    if os.name != "posix" or not paths.data_dir.is_dir():
+        return []
+    names = "|".join(re.escape(output.name) for output in paths.outputs)
+    pattern = re.compile(rf"(?:{names})\.tmp-(?P<pid>[0-9]+)(?:\.wal|\.tmp)?")
+    removed = []
+    for leftover in sorted(paths.data_dir.iterdir()):
+        match = pattern.fullmatch(leftover.name)
+        if match is None or is_running(int(match["pid"])):
+            continue
+        with writing(paths, leftover, "remove"):
+            if leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink(missing_ok=True)
+        removed.append(leftover.name)
+    return removed
+
+
+@contextmanager
+def writing(
+    paths: BuildPaths, path: Path, action: str = "write to", errors: tuple[type[Exception], ...] = (OSError,)
+) -> Iterator[None]:
+    """Turn a failed write of `path` (read-only folder, full disk) into one BuildError naming it.
+
+    Parameters:
+        errors: what a failed write raises; DuckDB's IOException is not an OSError.
+    """
+    try:
+        yield
+    except errors as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise BuildError(f"cannot {action} {paths.label(path)}: {paths.relabel(reason)}") from error
+
+
+def check_writable(paths: BuildPaths) -> None:
+    """Fail now, not after staging, if the data folder cannot take new files (read-only, say).
+
+    Raises:
+        BuildError: `cannot write to data/: <reason>`.
+    """
+    with writing(paths, paths.data_dir), tempfile.TemporaryFile(dir=paths.data_dir):
+        pass  # an unnamed file, gone when closed, so a killed build leaves nothing
 
 
 class StepTimer:
@@ -101,12 +190,16 @@ def build(data_dir: Path, force: bool = False, echo: Callable[[str], None] = pri
     """
     paths = BuildPaths(Path(data_dir))
     progress = StepTimer(echo)
+    leftovers = remove_leftovers(paths)
+    if leftovers:
+        echo(f"  removed {len(leftovers)} temporary files left by interrupted builds ({', '.join(leftovers)})")
     register = verify_raw_files(paths.raw_dir, paths.register)
     stamp = input_stamp(paths)
     progress.step(f"verified {len(register)} registered raw files")
     if not force and is_up_to_date(paths, stamp):
         echo(f"Database is up to date ({paths.database}); nothing to do. Use --force to rebuild.")
         return "skipped"
+    check_writable(paths)
 
     tables, geometry = stage_everything(paths, register, progress)
     write_outputs(paths, tables, geometry, stamp, progress)
@@ -134,7 +227,8 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     raw = paths.raw_dir
     areas, resolver = build_areas(readers.read_las(raw))
     la_codes = areas.loc[areas["level"] == "la", "area_code"].tolist()
-    progress.step(f"areas: {len(la_codes)} LAs")
+    published_targets = read_published_targets(paths.published_targets, la_codes)  # hand-edited: checked first
+    progress.step(f"areas: {len(la_codes)} LAs; {len(published_targets)} published targets")
 
     lait = readers.read_lait(raw, raw_files.LAIT_FILE, [*LAIT_GROUPS, "PriFSM", "SecFSM", *CONTEXT_MEASURES])
     fsm = build_fsm_eligibility(lait, resolver)
@@ -149,7 +243,7 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     gld, gld_former, cohort_estimates, cohort_backtest = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
     progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
 
-    targets = derive_targets(gld, la_codes, read_published_targets(paths.published_targets))
+    targets = derive_targets(gld, la_codes, published_targets)
     neighbours = build_neighbours(raw, resolver, set(la_codes))
     deprivation = build_deprivation(raw, resolver)
     progress.step("targets, statistical neighbours, LA deprivation")
@@ -205,44 +299,60 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
 
 
 def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, progress: StepTimer) -> None:
-    """Write a temporary database and GeoParquet files, check contracts, then rename into place."""
+    """Write a temporary database and GeoParquet files, check contracts, then rename into place.
+
+    Raises:
+        BuildError: a broken contract, or a file that cannot be written (named); the temporary
+            files are removed and the previous outputs left as they were.
+    """
     import duckdb
 
     from etl.contracts import check_all
 
     suffix = f".tmp-{os.getpid()}"
-    tmp_db = paths.database.with_name(paths.database.name + suffix)
-    tmp_ward = paths.ward_geometry.with_name(paths.ward_geometry.name + suffix)
-    tmp_la = paths.la_geometry.with_name(paths.la_geometry.name + suffix)
-    tmp_district = paths.district_geometry.with_name(paths.district_geometry.name + suffix)
-    temporaries = (tmp_db, tmp_ward, tmp_la, tmp_district)
+    tmp_db, tmp_ward, tmp_la, tmp_district, tmp_stamp = (
+        output.with_name(output.name + suffix) for output in paths.outputs
+    )
+    temporaries = (tmp_db, tmp_db.with_name(tmp_db.name + ".wal"), tmp_ward, tmp_la, tmp_district, tmp_stamp)
     try:
         for tmp in temporaries:
-            tmp.unlink(missing_ok=True)
-        con = duckdb.connect(str(tmp_db))
+            with writing(paths, tmp, "remove"):
+                tmp.unlink(missing_ok=True)
+        with writing(paths, tmp_db, errors=(OSError, duckdb.IOException)):
+            con = duckdb.connect(str(tmp_db))
         try:
-            for name, frame in tables.items():
-                con.register("frame_view", frame)
-                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame_view')
-                con.unregister("frame_view")
-            con.execute(f"CREATE TABLE {STAMP_TABLE} AS SELECT ? AS input_stamp, now() AS built_at", [stamp])
+            with writing(paths, tmp_db, errors=(OSError, duckdb.IOException)):
+                for name, frame in tables.items():
+                    con.register("frame_view", frame)
+                    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame_view')
+                    con.unregister("frame_view")
+                con.execute(f"CREATE TABLE {STAMP_TABLE} AS SELECT ? AS input_stamp, now() AS built_at", [stamp])
             progress.step(f"wrote {len(tables)} tables to a temporary database")
             checks = check_all(con)
         finally:
             con.close()
         progress.step(f"contracts: {checks} checks passed")
-        geometry["ward"].to_parquet(tmp_ward, index=False, compression="zstd")
-        geometry["la"].to_parquet(tmp_la, index=False, compression="zstd")
-        geometry["district"].to_parquet(tmp_district, index=False, compression="zstd")
+        for key, tmp in (("ward", tmp_ward), ("la", tmp_la), ("district", tmp_district)):
+            with writing(paths, tmp):
+                geometry[key].to_parquet(tmp, index=False, compression="zstd")
         progress.step("wrote ward and LA boundaries (GeoParquet)")
-        os.replace(tmp_ward, paths.ward_geometry)
-        os.replace(tmp_la, paths.la_geometry)
-        os.replace(tmp_district, paths.district_geometry)
-        os.replace(tmp_db, paths.database)
-        paths.stamp.write_text(stamp + "\n")
+        with writing(paths, tmp_stamp):
+            tmp_stamp.write_text(stamp + "\n")
+        # Geometry, then the database, then the stamp: a stamp never vouches for outputs not yet in place.
+        renames = (
+            (tmp_ward, paths.ward_geometry),
+            (tmp_la, paths.la_geometry),
+            (tmp_district, paths.district_geometry),
+            (tmp_db, paths.database),
+            (tmp_stamp, paths.stamp),
+        )
+        for tmp, output in renames:
+            with writing(paths, output):
+                os.replace(tmp, output)
     except BaseException:
         for tmp in temporaries:
-            tmp.unlink(missing_ok=True)
+            with suppress(OSError):  # keep the error that stopped the build; the next build removes these
+                tmp.unlink(missing_ok=True)
         raise
 
 

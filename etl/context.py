@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +44,10 @@ DERIVED_BASIS = "derived: 2023/24 + 9.0 percentage points"
 # children) is as wide as the target uplift: targets derived from it are flagged low reliability.
 TINY_COHORT = 100
 TARGET_BASE_YEAR = 2024
+PUPIL_GROUPS = ("all", "fsm")
+PUBLISHED_TARGET_COLUMNS = ("area_code", "pupil_group", "target", "source")
+# A target as published: a whole number or a decimal ("74", "73.3"); not "7.3e1", "73.3%" or "nan".
+PUBLISHED_TARGET_FORMAT = re.compile(r"[0-9]+(\.[0-9]+)?")
 
 
 def current_areas_only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -164,7 +171,8 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
     Parameters:
         gld: the `gld` table (area_code, year, pupil_group, pct; `children` when known).
         la_codes: the 153 current LA codes.
-        published: area_code, pupil_group ('all' | 'fsm'), target (text, as published), source.
+        published: `read_published_targets` output (area_code, pupil_group, target, decimals,
+            source), already checked there.
     """
     in_base = gld[gld["year"] == TARGET_BASE_YEAR]
     base = in_base.pivot_table(index="area_code", columns="pupil_group", values="pct", aggfunc="first")
@@ -176,7 +184,7 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
     rows = []
     for code in la_codes:
         row = {"area_code": code}
-        for group in ("all", "fsm"):
+        for group in PUPIL_GROUPS:
             value = base.at[code, group] if code in base.index and group in base.columns else np.nan
             derived = round(value + TARGET_UPLIFT, 1) if pd.notna(value) else np.nan
             cohort = cohorts.at[code, group] if code in cohorts.index and group in cohorts.columns else np.nan
@@ -189,27 +197,12 @@ def derive_targets(gld: pd.DataFrame, la_codes: list[str], published: pd.DataFra
         rows.append(row)
     targets = pd.DataFrame(rows)
     for entry in published.itertuples(index=False):
-        if entry.area_code not in set(la_codes) and entry.area_code != ENGLAND_CODE:
-            raise BuildError(f"data/published_targets.csv: unknown area_code {entry.area_code!r}")
-        if entry.pupil_group not in ("all", "fsm"):
-            raise BuildError(
-                f"data/published_targets.csv: pupil_group must be 'all' or 'fsm', found {entry.pupil_group!r}"
-            )
-        text = str(entry.target).strip()
-        try:
-            value = float(text)
-        except ValueError:
-            raise BuildError(
-                f"data/published_targets.csv: target {text!r} for {entry.area_code} is not a number"
-            ) from None
-        if not 0 < value <= 100:
-            raise BuildError(f"data/published_targets.csv: target {text!r} for {entry.area_code} is not a percentage")
         mask = targets["area_code"] == entry.area_code
         group = entry.pupil_group
-        targets.loc[mask, f"target_{group}"] = value
+        targets.loc[mask, f"target_{group}"] = entry.target
         targets.loc[mask, f"basis_{group}"] = "published"
         targets.loc[mask, f"source_{group}"] = entry.source
-        targets.loc[mask, f"decimals_{group}"] = len(text.split(".")[1]) if "." in text else 0
+        targets.loc[mask, f"decimals_{group}"] = entry.decimals
         targets.loc[mask, f"note_{group}"] = None
     england = {
         "area_code": ENGLAND_CODE,
@@ -269,13 +262,102 @@ def small_cohort_note(children: float) -> str | None:
     )
 
 
-def read_published_targets(path: Path) -> pd.DataFrame:
-    """Read the curated list of published targets (area_code, pupil_group, target, source)."""
-    if not path.exists():
-        raise BuildError(f"{path}: the list of published 2028 targets is missing")
-    frame = pd.read_csv(path, dtype=str, comment="#", keep_default_na=False)
-    readers.require_columns(frame, ["area_code", "pupil_group", "target", "source"], path.name)
-    empty = frame["source"].str.strip() == ""
-    if empty.any():
-        raise BuildError(f"{path.name}: target for {frame.loc[empty, 'area_code'].iloc[0]} has no citation in 'source'")
-    return frame  # targets stay text: their published precision is kept
+def read_published_targets(path: Path, la_codes: Iterable[str]) -> pd.DataFrame:
+    """Read and check the hand-edited list of published 2028 targets (`data/published_targets.csv`).
+
+    One target per line: area_code (a current LA), pupil_group ('all' | 'fsm'), target (as
+    published, e.g. 74 or 73.3: above 0 and at most 100), source (its citation). A source holding
+    a comma goes in double quotes. Blank lines and lines starting with # are skipped.
+
+    Parameters:
+        path: the CSV file.
+        la_codes: the current LA codes; a target for any other area is refused.
+
+    Returns:
+        area_code, pupil_group, target (float), decimals (int, the published precision: "74" is 0,
+        "73.3" is 1), source and line (its line in the file), one row per LA and pupil group.
+
+    Raises:
+        BuildError: the first problem, as `data/published_targets.csv line N (area group): problem`:
+            a line that is not CSV or has the wrong number of fields, an unknown area or pupil
+            group, a target that is empty, not a number or not a percentage, an empty source, or
+            a second row for the same LA and pupil group. Also a missing file, column or encoding.
+    """
+    label = f"data/{path.name}"
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BuildError(f"{label}: the list of published 2028 targets is missing") from None
+    except UnicodeDecodeError as error:
+        raise BuildError(f"{label}: not UTF-8 text (byte {error.start}: {error.reason}); save it as UTF-8") from None
+    known = set(la_codes)
+    header: list[str] | None = None
+    rows: list[dict] = []
+    first_line: dict[tuple[str, str], int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            fields = [field.strip() for field in next(csv.reader([line], strict=True))]
+        except csv.Error as error:
+            raise BuildError(
+                f"{label} line {number}: not valid CSV ({error}); a source holding a comma or a quote goes in "
+                'double quotes, with any quote inside doubled ("")'
+            ) from None
+        if header is None:
+            header = fields
+            missing = [column for column in PUBLISHED_TARGET_COLUMNS if column not in header]
+            if missing:
+                raise BuildError(
+                    f"{label} line {number}: column '{missing[0]}' is missing (found: {', '.join(header)})"
+                )
+            continue
+        if len(fields) != len(header):
+            raise BuildError(
+                f"{label} line {number}: {len(fields)} fields, the header has {len(header)} "
+                "(a source holding a comma goes in double quotes)"
+            )
+        row = dict(zip(header, fields, strict=True))
+        where = f"{label} line {number}" + (f" ({row['area_code']} {row['pupil_group']})" if row["area_code"] else "")
+        target, decimals = _published_target(row, known, where)
+        key = (row["area_code"], row["pupil_group"])
+        if key in first_line:
+            raise BuildError(
+                f"{where}: a second target for this LA and pupil group (the first is on line {first_line[key]}); "
+                "keep one row"
+            )
+        first_line[key] = number
+        rows.append(
+            {
+                "area_code": row["area_code"],
+                "pupil_group": row["pupil_group"],
+                "target": target,
+                "decimals": decimals,
+                "source": row["source"],
+                "line": number,
+            }
+        )
+    if header is None:
+        raise BuildError(f"{label}: no header line ({', '.join(PUBLISHED_TARGET_COLUMNS)})")
+    return pd.DataFrame(rows, columns=["area_code", "pupil_group", "target", "decimals", "source", "line"])
+
+
+def _published_target(row: dict[str, str], la_codes: set[str], where: str) -> tuple[float, int]:
+    """Check one row of published_targets.csv; return its target and decimal places, or raise naming `where`."""
+    code, group, text = row["area_code"], row["pupil_group"], row["target"]
+    if code == ENGLAND_CODE:
+        raise BuildError(f"{where}: England's ambition is set in etl/ambition.py, not in this list")
+    if code not in la_codes:
+        raise BuildError(f"{where}: unknown area_code {code!r} (not a current LA code)")
+    if group not in PUPIL_GROUPS:
+        raise BuildError(f"{where}: pupil_group must be 'all' or 'fsm', found {group!r}")
+    if not text:
+        raise BuildError(f"{where}: target is empty; enter it as published (e.g. 74 or 73.3) or delete the row")
+    if not PUBLISHED_TARGET_FORMAT.fullmatch(text):
+        raise BuildError(f"{where}: target {text!r} is not a number; write it as published (e.g. 74 or 73.3)")
+    value = float(text)
+    if not 0 < value <= 100:
+        raise BuildError(f"{where}: target {text!r} is not a percentage (above 0, at most 100)")
+    if not row["source"]:
+        raise BuildError(f"{where}: source is empty; every published target needs its citation")
+    return value, len(text.partition(".")[2])

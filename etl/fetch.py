@@ -11,34 +11,63 @@ An entry whose `url` is an Explore Education Statistics API listing of a publica
 also names `ees_data_set` (words in the data set's title); the matching data set's CSV is taken
 from the same API, so each November's release is found without editing the register.
 
-Only this command touches the network; the app never does. With no network it stops at the first
-connection and changes nothing.
+Every request goes through urllib3's `Retry` (mounted with requests' `HTTPAdapter`): HTTP 429,
+500, 502, 503 and 504, a server silent past the read timeout and a connection dropped before the
+headers are tried `retries` times in all, with exponential backoff, waiting as long as a
+`Retry-After` header asks (up to RETRY_AFTER_MAX). A transfer that breaks off or stalls after the
+headers is started again, up to `retries` times. A host that cannot be connected to is not retried.
+
+A file that still cannot be fetched (or a redirect loop, a redirect to a non-web address, a
+malformed listing) is reported in one line naming its register path; the other files still land.
+Only this command touches the network; the app never does. With no network (no host reached at
+all) it stops and changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import tempfile
 import time
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
+from requests.exceptions import (
+    ChunkedEncodingError,
+    ConnectTimeout,
+    InvalidSchema,
+    InvalidURL,
+    MissingSchema,
+    RequestException,
+    SSLError,
+    Timeout,
+    TooManyRedirects,
+)
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from etl.errors import BuildError
-from etl.register import RegisteredFile, load_register, sha256_of, update_registration, verify_raw_files
+from etl.register import RegisteredFile, load_register, raw_path, sha256_of, update_registration, verify_raw_files
 
 TIMEOUT = (10.0, 60.0)  # seconds: to connect, and between bytes received
-RETRIES = 3  # attempts per file for server errors, timeouts and broken transfers
-BACKOFF = 2.0  # seconds before the second attempt, doubled each time
+RETRIES = 3  # attempts per request (server errors, silence) and per transfer that breaks off
+# Seconds: urllib3 tries again at once, then waits BACKOFF, 2×BACKOFF…; a broken transfer waits
+# BACKOFF, 2×BACKOFF… before starting again.
+BACKOFF = 2.0
+RETRY_AFTER_MAX = 120  # seconds: a server asking for a longer wait is tried again after this
 DEFAULT_MAX_MB = 200.0
+LISTING_MAX_MB = 5.0  # an EES data-set listing is a few kB of JSON
 CHUNK = 1 << 16
 USER_AGENT = "gld-profile-explorer-fetch/1.0 (python-requests)"
-RETRY_STATUSES = {429, 500, 502, 503, 504}
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class FetchError(BuildError):
@@ -46,7 +75,7 @@ class FetchError(BuildError):
 
 
 class Offline(FetchError):
-    """No connection could be made at all: stop at once, nothing changed."""
+    """No host could be reached at all: stop, nothing changed."""
 
 
 @dataclass
@@ -77,18 +106,21 @@ def fetch(
         data_dir: the folder holding raw/, sources.yml and the database.
         dry_run: download and compare only; list what would change; change nothing.
         only: register paths to fetch (default: every entry with a URL).
+        session: the requests session to use (the retrying adapter is mounted on it).
+        timeout, retries, backoff: see TIMEOUT, RETRIES and BACKOFF.
 
     Returns:
         0 when every file was fetched (changed or not) and any rebuild succeeded; 1 when a file
         could not be fetched (the others still land) or the rebuild failed (everything restored).
 
     Raises:
-        Offline: no connection at all; nothing was changed.
-        BuildError: the raw folder did not match the register before fetching.
+        Offline: no host could be reached at all; nothing was changed.
+        BuildError: the raw folder did not match the register before fetching, a register path
+            leads outside data/raw, or the download folder cannot be made.
     """
     data_dir = Path(data_dir)
     raw_dir, register_path = data_dir / "raw", data_dir / "sources.yml"
-    verify_raw_files(raw_dir, register_path)  # start from a consistent folder
+    verify_raw_files(raw_dir, register_path)  # start from a consistent folder, every path inside raw/
     entries = [entry for entry in load_register(register_path) if entry.url]
     if only:
         unknown = sorted(set(only) - {entry.path for entry in entries})
@@ -99,36 +131,77 @@ def fetch(
         echo("No register entry has a url; nothing to fetch.")
         return 0
 
-    session = session or _session()
-    staging = data_dir / ".fetch"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    try:
+    client = Client(_retrying(session or _session(), retries, backoff), timeout, retries, backoff)
+    with _staging_folder(data_dir, dry_run) as staging:
         outcomes = []
         for entry in entries:
-            outcome = _fetch_one(entry, raw_dir, staging, session, timeout, retries, backoff)
+            outcome = _fetch_one(entry, raw_dir, staging, client)
             outcomes.append(outcome)
             echo(_describe(outcome, dry_run))
+        if client.unreachable and not client.reached:
+            raise Offline(next(iter(client.unreachable.values())))
         to_land = [o for o in outcomes if o.status in ("changed", "new")]
         failed = [o for o in outcomes if o.status == "failed"]
+        not_fetched = f"{len(failed)} file(s) could not be fetched (see above)" if failed else ""
         if dry_run:
-            echo(f"Dry run: {len(to_land)} file(s) would change; nothing was written.")
-            return 1 if failed else 0
-        if not to_land:
+            echo(f"Dry run: {len(to_land)} file(s) would change; nothing was written. {not_fetched}".rstrip())
+        elif to_land:
+            if not _land_and_build(to_land, raw_dir, register_path, staging, data_dir, echo):
+                return 1
+            echo(f"Commit data/raw and data/sources.yml to share the update. {not_fetched}".rstrip())
+        elif failed:
+            echo(f"{not_fetched}; nothing changed and the database was not rebuilt.")
+        else:
             echo("Every file is up to date; the database was not rebuilt.")
-            return 1 if failed else 0
-        if not _land_and_build(to_land, raw_dir, register_path, staging, data_dir, echo):
-            return 1
-        echo("Commit data/raw and data/sources.yml to share the update.")
         return 1 if failed else 0
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _session() -> requests.Session:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     return session
+
+
+def _retrying(session: requests.Session, retries: int, backoff: float) -> requests.Session:
+    """Mount urllib3's Retry on `session`: `retries` attempts for server errors and silence."""
+    policy = Retry(
+        total=retries - 1,
+        connect=0,  # cannot connect: no network or host down, which seconds of backoff do not mend
+        other=0,  # e.g. a certificate error: the same next time
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        backoff_factor=backoff / 2,  # urllib3 waits factor × 2^(n−1) after n failures in a row
+        respect_retry_after_header=True,
+        retry_after_max=RETRY_AFTER_MAX,
+        raise_on_status=False,  # give back the last 503 so its status is reported
+    )
+    adapter = HTTPAdapter(max_retries=policy)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+@contextmanager
+def _staging_folder(data_dir: Path, dry_run: bool) -> Iterator[Path]:
+    """A fresh folder for downloads, removed afterwards.
+
+    Beside data/raw (data/.fetch) so that changed files land by an atomic rename; for a dry run in
+    the system's temporary folder, so that a read-only data/ can still be checked.
+    """
+    staging = data_dir / ".fetch"
+    try:
+        if dry_run:
+            staging = Path(tempfile.mkdtemp(prefix="gld-fetch-"))
+        else:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+    except OSError as error:
+        where = "the system's temporary folder" if dry_run else f"{data_dir.name}/{staging.name}"
+        raise FetchError(f"cannot make a download folder in {where}: {_os_words(error)}") from error
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _describe(outcome: Outcome, dry_run: bool) -> str:
@@ -139,35 +212,25 @@ def _describe(outcome: Outcome, dry_run: bool) -> str:
         "failed": "FAILED",
     }[outcome.status]
     size = f" ({outcome.size / 1e6:.1f} MB)" if outcome.size else ""
-    detail = f": {outcome.detail}" if outcome.detail else ""
+    detail = f": {' '.join(outcome.detail.split())}" if outcome.detail else ""  # one line
     return f"  {verb:<14} data/raw/{outcome.path}{size}{detail}"
 
 
-def _fetch_one(
-    entry: RegisteredFile,
-    raw_dir: Path,
-    staging: Path,
-    session: requests.Session,
-    timeout: tuple[float, float],
-    retries: int,
-    backoff: float,
-) -> Outcome:
+def _fetch_one(entry: RegisteredFile, raw_dir: Path, staging: Path, client: Client) -> Outcome:
     """Download one entry into the staging folder and classify it; never touches data/raw."""
     url = entry.url
+    target = staging / entry.path  # the register loader has checked the path stays inside
     try:
-        if entry.ees_data_set:
-            url = resolve_ees_data_set(entry, session, timeout)
-        target = staging / entry.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        max_bytes = int((entry.max_mb or DEFAULT_MAX_MB) * 1e6)
-        download(url, target, session, timeout, retries, backoff, max_bytes)
+        if entry.ees_data_set:
+            url = resolve_ees_data_set(entry, client, target.with_name(target.name + ".listing"))
+        client.download(url, target, int((entry.max_mb or DEFAULT_MAX_MB) * 1e6))
         check_content(target, entry.path)
-    except Offline:
-        raise
+        digest, size = sha256_of(target), target.stat().st_size
     except FetchError as error:
         return Outcome(entry.path, url, "failed", str(error))
-    digest = sha256_of(target)
-    size = target.stat().st_size
+    except OSError as error:
+        return Outcome(entry.path, url, "failed", f"cannot save the download: {_os_words(error)}")
     if not entry.present or not (raw_dir / entry.path).exists():
         return Outcome(entry.path, url, "new", f"sha256 {digest[:12]}…", target, size)
     if digest == entry.sha256:
@@ -175,65 +238,78 @@ def _fetch_one(
     return Outcome(entry.path, url, "changed", f"sha256 {entry.sha256[:12]}… → {digest[:12]}…", target, size)
 
 
-def _get(
-    url: str,
-    session: requests.Session,
-    timeout: tuple[float, float],
-    attempt_label: str,
-    stream: bool = False,
-) -> requests.Response:
-    """One GET; connection failures become Offline (no retry: offline must fail fast)."""
-    try:
-        return session.get(url, timeout=timeout, stream=stream, allow_redirects=True)
-    except requests.exceptions.ConnectTimeout as error:
-        raise Offline(f"cannot connect to {urlsplit(url).netloc} ({attempt_label}): timed out") from error
-    except requests.exceptions.ConnectionError as error:
-        # Name resolution failures and refused connections arrive here before any byte is read.
-        raise Offline(f"cannot connect to {urlsplit(url).netloc} ({attempt_label}): {_why(error)}") from error
+@dataclass
+class Client:
+    """The network side of one fetch: a retrying session, and the hosts that could not be reached."""
 
+    session: requests.Session
+    timeout: tuple[float, float]
+    retries: int
+    backoff: float
+    unreachable: dict[str, str] = field(default_factory=dict)  # host → why, in plain words
+    reached: bool = False  # some host answered during this fetch
 
-def download(
-    url: str,
-    target: Path,
-    session: requests.Session,
-    timeout: tuple[float, float],
-    retries: int,
-    backoff: float,
-    max_bytes: int,
-) -> None:
-    """Stream `url` into `target`, retrying server errors and broken transfers.
+    def get(self, url: str) -> requests.Response:
+        """GET `url` (streamed), urllib3 retrying server errors and silence.
 
-    Raises:
-        Offline: the host cannot be reached at all.
-        FetchError: a client error (e.g. 404), too large, or still broken after `retries` attempts.
-    """
-    last_problem = ""
-    for attempt in range(1, retries + 1):
-        if attempt > 1:
-            time.sleep(backoff * 2 ** (attempt - 2))
-        response = _get(url, session, timeout, f"attempt {attempt}", stream=True)
-        with response:
-            if response.status_code in RETRY_STATUSES:
-                last_problem = f"HTTP {response.status_code} from {url}"
-                continue
-            if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason} from {url}")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"{url} is {int(declared) / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit")
-            if "text/html" in response.headers.get("Content-Type", "").lower():
-                raise FetchError(f"{url} returned a web page (text/html), not a data file")
-            try:
-                received = _stream_to(response, target, max_bytes, url)
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ReadTimeout) as error:
-                last_problem = f"incomplete download from {url}: the transfer broke off ({_short(error)})"
-                continue
-            if declared and declared.isdigit() and received != int(declared):
-                last_problem = f"incomplete download from {url}: {received} of {declared} bytes"
+        Raises:
+            FetchError: the request failed for good (the message says why in plain words); the
+                host is remembered as unreachable when no connection could be made.
+        """
+        host = urlsplit(url).netloc
+        if host in self.unreachable:
+            raise FetchError(f"not tried: {host} could not be reached (above)")
+        try:
+            response = self.session.get(url, timeout=self.timeout, stream=True, allow_redirects=True)
+        except RequestException as error:
+            why = _in_words(error, url, self.timeout[1])
+            if _cannot_connect(error):
+                self.unreachable.setdefault(_host(error, url), why)
+            elif isinstance(error.args[0] if error.args else None, MaxRetryError):
+                why += f"; gave up after {self.retries} attempts"
+            raise FetchError(why) from error
+        self.reached = True
+        return response
+
+    def download(self, url: str, target: Path, max_bytes: int) -> None:
+        """Stream `url` into `target`, starting again when the transfer breaks off or stalls.
+
+        Raises:
+            FetchError: an HTTP error (after urllib3's retries for 429 and 5xx), too large, a web
+                page, or still broken after `retries` transfers.
+        """
+        problem = ""
+        for attempt in range(1, self.retries + 1):
+            if attempt > 1:
+                time.sleep(self.backoff * 2 ** (attempt - 2))
+            with self.get(url) as response:
+                declared = _check_response(response, url, max_bytes, self.retries)
+                try:
+                    received = _stream_to(response, target, max_bytes, url)
+                except RequestException as error:  # broken off, or silent past the timeout
+                    problem = _in_words(error, url, self.timeout[1])
+                    continue
+            # A compressed body is counted after decoding; urllib3 checks its length on the wire.
+            if declared is not None and received != declared and not response.headers.get("Content-Encoding"):
+                problem = f"{received} of {declared} bytes"
                 continue
             return
-    target.unlink(missing_ok=True)
-    raise FetchError(f"{last_problem}; gave up after {retries} attempts")
+        target.unlink(missing_ok=True)
+        raise FetchError(f"incomplete download from {url}: {problem}; gave up after {self.retries} attempts")
+
+
+def _check_response(response: requests.Response, url: str, max_bytes: int, retries: int) -> int | None:
+    """Refuse an HTTP error, a declared size over the limit or a web page; return the declared size."""
+    if response.status_code >= 400:
+        tried = f"; gave up after {retries} attempts" if response.status_code in RETRY_STATUSES else ""
+        raise FetchError(f"HTTP {response.status_code} {response.reason} from {url}{tried}")
+    declared = response.headers.get("Content-Length", "")
+    size = int(declared) if declared.isdigit() else None
+    if size is not None and size > max_bytes:
+        raise FetchError(f"{url} is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:g} MB limit")
+    if "text/html" in response.headers.get("Content-Type", "").lower():
+        raise FetchError(f"{url} returned a web page (text/html), not a data file")
+    return size
 
 
 def _stream_to(response: requests.Response, target: Path, max_bytes: int, url: str) -> int:
@@ -249,37 +325,46 @@ def _stream_to(response: requests.Response, target: Path, max_bytes: int, url: s
     return received
 
 
-def resolve_ees_data_set(entry: RegisteredFile, session: requests.Session, timeout: tuple[float, float]) -> str:
+def resolve_ees_data_set(entry: RegisteredFile, client: Client, listing_file: Path) -> str:
     """Find the CSV URL of the data set whose title contains `entry.ees_data_set` in an EES listing.
 
     The listing is `…/v1/publications/{publicationId}/data-sets`; the CSV of a data set's latest
-    version is `…/v1/data-sets/{dataSetId}/csv`.
+    version is `…/v1/data-sets/{dataSetId}/csv`. The listing is downloaded like any file (retries,
+    size limit, not a web page) into `listing_file`, which is removed afterwards.
 
     Raises:
-        FetchError: the listing cannot be read, or no single data set matches.
+        FetchError: the listing cannot be read, is malformed (no `results` list, a data set
+            without `id` or `title`), or no single data set matches.
     """
     listing_url = entry.url
-    response = _get(listing_url, session, timeout, "data set listing")
-    with response:
-        if response.status_code >= 400:
-            raise FetchError(f"HTTP {response.status_code} {response.reason} from {listing_url}")
-        try:
-            listing = response.json()
-        except (ValueError, json.JSONDecodeError) as error:
-            raise FetchError(f"{listing_url} did not return a JSON list of data sets") from error
+    try:
+        client.download(listing_url, listing_file, int(LISTING_MAX_MB * 1e6))
+        listing = json.loads(listing_file.read_bytes())
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise FetchError(f"{listing_url} did not return a JSON list of data sets") from error
+    finally:
+        listing_file.unlink(missing_ok=True)
     results = listing.get("results") if isinstance(listing, dict) else None
     if not isinstance(results, list):
         raise FetchError(f"{listing_url}: no 'results' list in the response")
+    for number, item in enumerate(results, start=1):
+        lacking = [key for key in ("id", "title") if not (isinstance(item, dict) and _text(item.get(key)))]
+        if lacking:
+            raise FetchError(f"{listing_url}: data set {number} of {len(results)} has no {' or '.join(lacking)}")
     wanted = entry.ees_data_set.lower()
-    matches = [item for item in results if wanted in str(item.get("title", "")).lower()]
+    matches = [item for item in results if wanted in item["title"].lower()]
     if len(matches) != 1:
-        titles = "; ".join(str(item.get("title")) for item in results) or "none"
+        titles = "; ".join(item["title"] for item in results) or "none"
         raise FetchError(
             f"{listing_url}: {len(matches)} data sets have {entry.ees_data_set!r} in their title "
             f"(expected 1; titles: {titles})"
         )
     api_base = listing_url.split("/publications/")[0]
-    return f"{api_base}/data-sets/{matches[0]['id']}/csv"
+    return f"{api_base}/data-sets/{quote(matches[0]['id'], safe='')}/csv"
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def check_content(path: Path, relative_path: str) -> None:
@@ -326,6 +411,45 @@ def _first_line(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").strip().splitlines()[0][:60] if head.strip() else ""
 
 
+def _host(error: RequestException, url: str) -> str:
+    """The host a failed request was for (a redirect may have led to another)."""
+    request_url = getattr(error.request, "url", None)
+    return urlsplit(request_url if isinstance(request_url, str) else url).netloc
+
+
+def _cannot_connect(error: RequestException) -> bool:
+    """No connection could be made (name not resolved, refused, timed out connecting)."""
+    cause = error.args[0] if error.args else None
+    return isinstance(error, ConnectTimeout) or isinstance(getattr(cause, "reason", cause), NewConnectionError)
+
+
+def _in_words(error: RequestException, url: str, read_timeout: float) -> str:
+    """What went wrong with a request, in plain words: no exception names, no traceback."""
+    host = _host(error, url)
+    cause = error.args[0] if error.args else None
+    cause = getattr(cause, "reason", cause)  # a MaxRetryError carries the last failure
+    if isinstance(error, TooManyRedirects):
+        return f"{url} redirects in a loop (too many redirects)"
+    if isinstance(error, InvalidSchema | MissingSchema | InvalidURL):
+        quoted = re.search(r"'([^']+)'", str(error))
+        target = quoted.group(1) if quoted else "an address"
+        return f"{url} leads to {target}, which is not an http or https address; it was not followed"
+    if _cannot_connect(error):
+        return f"cannot connect to {host}: {'timed out' if isinstance(error, ConnectTimeout) else _why(error)}"
+    if isinstance(error, SSLError):
+        return f"the secure connection to {host} failed (certificate or TLS problem)"
+    if isinstance(error, Timeout) or isinstance(cause, ReadTimeoutError):
+        return f"{host} sent nothing for {read_timeout:g} s"
+    if isinstance(error, ChunkedEncodingError | requests.ConnectionError):
+        return f"the connection to {host} broke off"
+    return f"the request to {host} failed ({_short(error)})"
+
+
+def _os_words(error: OSError) -> str:
+    """An OSError's reason without its absolute path, e.g. 'Permission denied'."""
+    return error.strerror or type(error).__name__
+
+
 def _why(error: Exception) -> str:
     """The cause of a connection failure in plain words."""
     text = str(error)
@@ -359,7 +483,7 @@ def _land_and_build(
     backup_dir = staging / ".previous"
     try:
         for outcome in to_land:
-            destination = raw_dir / outcome.path
+            destination = raw_path(raw_dir, outcome.path)  # checked again just before writing
             backup = None
             if destination.exists():
                 backup = backup_dir / outcome.path
@@ -379,14 +503,33 @@ def _land_and_build(
         build(data_dir, echo=echo)
         return True
     except BaseException as error:
-        for destination, backup in backups.items():
+        unrestored = _restore(backups, raw_dir, register_path, register_before)
+        if not isinstance(error, BuildError | OSError):
+            raise
+        if isinstance(error, BuildError):
+            echo(f"The updated files do not build: {error}")
+        else:
+            echo(f"The updated files could not be put in place: {_os_words(error)}")
+        if unrestored:
+            echo(f"Could not put back {', '.join(unrestored)}: restore them with git.")
+        else:
+            echo("data/raw and data/sources.yml are restored; the database is unchanged.")
+        return False
+
+
+def _restore(backups: dict[Path, Path | None], raw_dir: Path, register_path: Path, register_before: bytes) -> list[str]:
+    """Put back the replaced files and the register; return what could not be put back."""
+    unrestored = []
+    for destination, backup in backups.items():
+        try:
             if backup is None:
                 destination.unlink(missing_ok=True)
             else:
                 os.replace(backup, destination)
+        except OSError:
+            unrestored.append(f"data/raw/{destination.relative_to(raw_dir).as_posix()}")
+    try:
         register_path.write_bytes(register_before)
-        if isinstance(error, BuildError):
-            echo(f"The updated files do not build: {error}")
-            echo("data/raw and data/sources.yml are restored; the database is unchanged.")
-            return False
-        raise
+    except OSError:
+        unrestored.append(f"data/{register_path.name}")
+    return unrestored

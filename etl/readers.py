@@ -2,9 +2,10 @@
 
 Every reader checks the columns it needs and every numeric column's values. An unexpected
 marker or a missing column stops the build with the file, the column and an example value.
-The file paths live in ``etl.raw_files``; the helpers here (``raw_path``, ``read_csv``,
-``read_geojson``, ``require_columns``, ``parse_numeric``) are shared with ``etl.ward_readers``
-and ``etl.districts``.
+A file its parser rejects (cut short, damaged) stops the build with one line naming it
+(``unreadable``). The file paths live in ``etl.raw_files``; the helpers here (``raw_path``,
+``unreadable``, ``read_csv``, ``read_geojson``, ``require_columns``, ``parse_numeric``) are shared
+with ``etl.ward_readers`` and ``etl.districts``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,31 @@ def raw_path(raw_dir: Path, file: str) -> Path:
     if not path.exists():
         raise BuildError(f"data/raw/{file}: file is missing")
     return path
+
+
+# A parser's own message is kept as the reason, cut to this many characters (some quote whole rows).
+MAX_REASON_LENGTH = 240
+
+
+def unreadable(file: str, kind: str, error: BaseException, path: Path | None = None) -> BuildError:
+    """The error for a raw file its parser rejects: ``data/raw/<file>: cannot be read as <kind> (<reason>)``.
+
+    The reason is the parser's message on one line, with ``path`` (the file's absolute path, which
+    some parsers quote) replaced by ``data/raw/<file>``, and cut to MAX_REASON_LENGTH characters.
+
+    Parameters:
+        file: the file's path under ``data/raw`` (a name from ``etl.raw_files``).
+        kind: what the file should be, e.g. ``"CSV"`` or ``"an Excel workbook"``.
+        error: the parser's exception.
+        path: the absolute path the parser was given, if it may appear in its message.
+    """
+    reason = str(error) or type(error).__name__
+    if path is not None:
+        reason = reason.replace(str(path), f"data/raw/{file}")
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON_LENGTH:
+        reason = reason[: MAX_REASON_LENGTH - 1] + "…"
+    return BuildError(f"data/raw/{file}: cannot be read as {kind} ({reason})")
 
 
 def require_columns(
@@ -147,7 +173,7 @@ def read_csv(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
         # parsed per column so that each source's markers can be checked.
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise BuildError(f"data/raw/{file}: cannot be read as CSV ({error})") from error
+        raise unreadable(file, "CSV", error, path) from error
     frame.columns = [str(column).strip() for column in frame.columns]
     require_columns(frame, columns, file)
     _check_row_lengths(path, file, len(frame.columns))
@@ -171,7 +197,7 @@ def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.D
         # calamine reads these workbooks several times faster than openpyxl.
         frame = pd.read_excel(path, engine="calamine", **options)
     except Exception as error:  # the Excel engines raise many unrelated types for a bad file
-        raise BuildError(f"data/raw/{file}: cannot be read as an Excel workbook ({error})") from error
+        raise unreadable(file, "an Excel workbook", error, path) from error
     frame.columns = [str(column).strip() for column in frame.columns]
     require_columns(frame, columns, file)
     return frame[columns].copy()
@@ -184,14 +210,14 @@ def _read_parquet(raw_dir: Path, file: str, columns: list[str]) -> pd.DataFrame:
 
         schema_names = pq.read_schema(path).names
     except Exception as error:  # pyarrow raises ArrowInvalid/OSError for truncated files
-        raise BuildError(f"data/raw/{file}: cannot be read as Parquet ({error})") from error
+        raise unreadable(file, "Parquet", error, path) from error
     missing = [column for column in columns if column not in schema_names]
     if missing:
         raise BuildError(f"data/raw/{file}: column '{missing[0]}' is missing (found: {', '.join(schema_names)})")
     try:
         return pd.read_parquet(path, columns=columns)
     except Exception as error:
-        raise BuildError(f"data/raw/{file}: cannot be read as Parquet ({error})") from error
+        raise unreadable(file, "Parquet", error, path) from error
 
 
 def read_geojson(raw_dir: Path, file: str, columns: list[str]) -> gpd.GeoDataFrame:
@@ -212,7 +238,7 @@ def read_geojson(raw_dir: Path, file: str, columns: list[str]) -> gpd.GeoDataFra
         # pyogrio leaves out a requested column that the file lacks, so check them afterwards.
         frame = pyogrio.read_dataframe(path, columns=columns)
     except Exception as error:  # pyogrio raises several types for a damaged file
-        raise BuildError(f"data/raw/{file}: cannot be read as GeoJSON ({error})") from error
+        raise unreadable(file, "GeoJSON", error, path) from error
     require_columns(frame, columns, file)
     return frame
 
@@ -338,7 +364,7 @@ def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
     except FileNotFoundError:
         raise BuildError(f"data/raw/{file}: file is missing") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as error:
-        raise BuildError(f"data/raw/{file}: cannot be read as CSV ({error})") from error
+        raise unreadable(file, "CSV", error, path) from error
     names = {}
     for standard, options in EES_COLUMN_NAMES.items():
         found = next((name for name in options if name in header), None)

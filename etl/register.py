@@ -1,14 +1,16 @@
 """The register of raw files (`data/sources.yml`): every file the build reads, with its hash.
 
 The build refuses a file that is not registered, a registered file that is missing, and a file
-whose sha256 differs from the register, naming the file each time.
+whose sha256 differs from the register, naming the file each time. Every registered path stays
+inside data/raw: an absolute path, a `..` or a symbolic link leading out is refused by the loader,
+by `register` and by `fetch` (which would otherwise write there).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -55,12 +57,47 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_register(register_path: Path) -> list[RegisteredFile]:
-    """Read `sources.yml` into a list of entries.
+def outside_reason(raw_dir: Path, relative_path: str) -> str | None:
+    """Why `raw_dir / relative_path` would lead outside `raw_dir`, in plain words; None when it stays in.
+
+    Refused: an absolute path, any `..` part (register paths are written plainly), and a path that
+    resolves outside `raw_dir`, or to `raw_dir` itself, through a symbolic link.
+    """
+    pure = PurePosixPath(relative_path)
+    if pure.is_absolute():
+        return "is an absolute path; register paths are relative to data/raw"
+    if ".." in pure.parts:
+        return "contains '..', which leads outside data/raw"
+    root = raw_dir.resolve()
+    resolved = (raw_dir / pure).resolve()
+    if resolved == root or not resolved.is_relative_to(root):
+        return "leads outside data/raw through a symbolic link"
+    return None
+
+
+def raw_path(raw_dir: Path, relative_path: str) -> Path:
+    """The file `relative_path` names inside `raw_dir`.
 
     Raises:
-        BuildError: the register is missing, is not valid YAML, or an entry lacks a field.
+        BuildError: the path would lead outside `raw_dir` (see `outside_reason`).
     """
+    reason = outside_reason(raw_dir, relative_path)
+    if reason:
+        raise BuildError(f"path {relative_path!r} {reason}")
+    return raw_dir / relative_path
+
+
+def load_register(register_path: Path, raw_dir: Path | None = None) -> list[RegisteredFile]:
+    """Read `sources.yml` into a list of entries.
+
+    Args:
+        raw_dir: the folder the entries' paths are inside (default: `raw/` beside the register).
+
+    Raises:
+        BuildError: the register is missing, is not valid YAML, an entry lacks a field, or an
+            entry's path leads outside the raw folder.
+    """
+    raw_dir = register_path.parent / "raw" if raw_dir is None else raw_dir
     if not register_path.exists():
         raise BuildError(f"{register_path}: the source register is missing")
     try:
@@ -78,6 +115,9 @@ def load_register(register_path: Path) -> list[RegisteredFile]:
             raise BuildError(
                 f"{register_path}: entry {index + 1} ({entry.get('path', '?')}) lacks {', '.join(missing)}"
             )
+        outside = outside_reason(raw_dir, str(entry["path"]))
+        if outside:
+            raise BuildError(f"data/{register_path.name}: entry {index + 1}: path {entry['path']!r} {outside}")
         known = RegisteredFile.__dataclass_fields__
         values = {key: entry[key] for key in known if entry.get(key) is not None}
         files.append(RegisteredFile(**{key: values.get(key) for key in REQUIRED_FIELDS} | values))
@@ -93,7 +133,7 @@ def verify_raw_files(raw_dir: Path, register_path: Path) -> list[RegisteredFile]
     Raises:
         BuildError: naming the first unregistered, missing or changed file.
     """
-    register = load_register(register_path)
+    register = load_register(register_path, raw_dir)
     registered = {entry.path: entry for entry in register}
     on_disk = {
         path.relative_to(raw_dir).as_posix()
@@ -135,19 +175,20 @@ def update_registration(
 ) -> None:
     """Record a replaced raw file's new sha256 and retrieval date in the register.
 
-    The rest of the entry (title, licence) is kept; edit it by hand if the origin changed.
+    The rest of the entry (title, licence, origin) is kept; edit it by hand if the origin changed.
 
     Args:
         changes: replaces the entry's `changes` text (e.g. "none: downloaded unmodified").
-        downloaded_from: the URL the file came from; recorded as the entry's origin.
+        downloaded_from: the URL the file came from; added to the entry's origin as
+            `downloaded_from`, beside what the origin already says (repository, path, commit).
 
     Raises:
-        BuildError: the file is missing or not registered.
+        BuildError: the path leads outside `raw_dir`, or the file is missing or not registered.
     """
     import datetime
 
-    path = raw_dir / relative_path
-    if not path.exists():
+    path = raw_path(raw_dir, relative_path)
+    if not path.is_file():
         raise BuildError(f"data/raw/{relative_path}: file is missing")
     text = register_path.read_text(encoding="utf-8")
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
@@ -159,7 +200,9 @@ def update_registration(
             if changes:
                 entry["changes"] = changes
             if downloaded_from:
-                entry["origin"] = {"downloaded_from": downloaded_from}
+                origin = entry.get("origin")
+                kept = origin if isinstance(origin, dict) else {"noted": origin} if origin else {}
+                entry["origin"] = {**kept, "downloaded_from": downloaded_from}
             break
     else:
         raise BuildError(f"data/raw/{relative_path}: not in {register_path.name}; add an entry by hand first")

@@ -10,6 +10,7 @@ aggregates what these return.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from etl.raw_files import (
     WARD_LOOKUP_FILE,
     WARD_POLYGONS_FILE,
 )
-from etl.readers import parse_numeric, raw_path, read_csv, read_geojson, require_columns
+from etl.readers import parse_numeric, raw_path, read_csv, read_geojson, require_columns, unreadable
 from etl.reorganisations import current_code
 
 WGS84 = "EPSG:4326"
@@ -119,15 +120,23 @@ def read_ward_table(raw_dir: Path) -> gpd.GeoDataFrame:
         ``LAD23CD``, ``LONG``, ``LAT`` ...) and ``geometry``, indexed from 0.
 
     Raises:
-        BuildError: if the file is missing or holds no data frame, a required column is
-            missing, or the geometry's CRS is not WGS84.
+        BuildError: if the file is missing, damaged or holds no data frame, a required column
+            is missing, or the geometry's CRS is not WGS84.
     """
     file = WARD_POLYGONS_FILE
+    path = raw_path(raw_dir, file)
     crs_seen: list[str] = []
-    # The strings are UTF-8 (Welsh names such as "Ynys Môn") but not flagged as such.
-    objects = rdata.read_rda(
-        raw_path(raw_dir, file), constructor_dict=_sf_constructors(crs_seen), default_encoding="utf-8"
-    )
+    try:
+        with warnings.catch_warnings():
+            # The file reads without warnings; rdata warns (then fails) on a damaged one, e.g.
+            # "Unknown file type: assumed RDS" for an empty file, so a warning is the reason.
+            warnings.simplefilter("error", UserWarning)
+            # The strings are UTF-8 (Welsh names such as "Ynys Môn") but not flagged as such.
+            objects = rdata.read_rda(path, constructor_dict=_sf_constructors(crs_seen), default_encoding="utf-8")
+    except BuildError:
+        raise
+    except Exception as error:  # the decompressors and the parser raise many types for a damaged file
+        raise unreadable(file, "an R data file", error, path) from error
     frames = [value for value in objects.values() if isinstance(value, pd.DataFrame)]
     if len(frames) != 1:
         raise BuildError(f"data/raw/{file}: expected one data frame, found objects {list(objects)}")

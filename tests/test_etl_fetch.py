@@ -1,15 +1,21 @@
 """`python -m etl fetch` against a local HTTP server on 127.0.0.1 serving fixture files.
 
 No real network: every URL in the copied register is pointed at the fixture server. Each test
-checks what ends up in data/raw, in data/sources.yml and in the database.
+checks what ends up in data/raw, in data/sources.yml and in the database, and counts the server's
+requests rather than timing them.
 """
 
 from __future__ import annotations
 
+import errno
 import http.server
 import json
+import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -18,39 +24,68 @@ import pytest
 import requests
 import yaml
 
+from etl.__main__ import main
 from etl.fetch import Offline, fetch
 from etl.raw_files import EES_HEADLINE_FILE as EES
 from etl.raw_files import LAIT_2015_FILE
 from etl.raw_files import LAIT_FILE as LAIT
 from etl.raw_files import LAS_FILE as LAS
 from etl.register import sha256_of
+from tests.conftest import etl_cli
 
 FAST = {"timeout": (2.0, 5.0), "retries": 2, "backoff": 0.01}
+# For servers that go silent: a quarter of a second without a byte counts as silence.
+QUICK = {**FAST, "timeout": (2.0, 0.25)}
+CSV = {"Content-Type": "text/csv"}
+LISTING = "/v1/publications/pub/data-sets"
+
+
+@dataclass
+class Reply:
+    """One response: `declared` (Content-Length) larger than the body imitates a transfer that
+    breaks off; `silent` seconds before the status line imitate a server that never answers, and
+    `hold` seconds with the connection open after the body imitate a stall mid-download."""
+
+    status: int
+    headers: dict
+    body: bytes
+    declared: int | None = None
+    silent: float = 0.0
+    hold: float = 0.0
 
 
 class FixtureServer:
-    """Serves `routes[path]`, a list of (status, headers, body, declared_length), on 127.0.0.1.
+    """Serves `routes[path]`, a list of Replies, on 127.0.0.1, and counts the requests in `hits`.
 
-    Each request takes the next response in the list (the last one repeats). A declared length
-    larger than the body imitates a transfer that breaks off.
+    Each request takes the next reply in the list (the last one repeats). Closing the server ends
+    any reply still waiting.
     """
 
     def __init__(self) -> None:
-        self.routes: dict[str, list[tuple[int, dict, bytes, int | None]]] = {}
+        self.routes: dict[str, list[Reply]] = {}
         self.hits: list[str] = []
-        routes, hits = self.routes, self.hits
+        self.closing = threading.Event()
+        routes, hits, closing = self.routes, self.hits, self.closing
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 hits.append(self.path)
-                queue = routes.get(self.path, [(404, {}, b"not found", None)])
-                status, headers, body, declared = queue.pop(0) if len(queue) > 1 else queue[0]
-                self.send_response(status)
-                for key, value in {"Content-Type": "application/octet-stream", **headers}.items():
+                queue = routes.get(self.path, [Reply(404, {}, b"not found")])
+                reply = queue.pop(0) if len(queue) > 1 else queue[0]
+                if reply.silent and closing.wait(reply.silent):
+                    return
+                self.send_response(reply.status)
+                for key, value in {"Content-Type": "application/octet-stream", **reply.headers}.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(declared if declared is not None else len(body)))
+                declared = reply.declared if reply.declared is not None else len(reply.body)
+                self.send_header("Content-Length", str(declared))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(reply.body)
+                    self.wfile.flush()
+                except OSError:  # the client gave up first
+                    return
+                closing.wait(reply.hold)
                 self.close_connection = True
 
             def log_message(self, *args) -> None:
@@ -58,14 +93,18 @@ class FixtureServer:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
-    def serve(self, path: str, body: bytes, status: int = 200, headers: dict | None = None, declared=None) -> str:
-        """Add a response for `path` (after any already queued) and return its URL."""
-        self.routes.setdefault(path, []).append((status, headers or {}, body, declared))
+    def serve(self, path: str, body: bytes, status: int = 200, headers: dict | None = None, **reply) -> str:
+        """Add a reply for `path` (after any already queued) and return its URL.
+
+        `reply` takes Reply's other fields: declared, silent, hold.
+        """
+        self.routes.setdefault(path, []).append(Reply(status, headers or {}, body, **reply))
         return self.base + path
 
     def close(self) -> None:
+        self.closing.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
@@ -154,7 +193,7 @@ def listing(server: FixtureServer, title: str = "Headline measures by characteri
         ],
         "paging": {"page": 1, "totalPages": 1},
     }
-    return server.serve("/v1/publications/pub/data-sets", json.dumps(body).encode(), headers={"Content-Type": "json"})
+    return server.serve(LISTING, json.dumps(body).encode(), headers={"Content-Type": "json"})
 
 
 @pytest.mark.slow
@@ -221,34 +260,56 @@ def test_unchanged_file_is_left_alone_and_nothing_rebuilt(data_copy, server, cap
     assert snapshot(data_copy) == before
 
 
+def failures(out: str) -> list[str]:
+    return [line for line in out.splitlines() if "FAILED" in line]
+
+
 @pytest.mark.parametrize(
-    "case, expected",
+    "case, expected, attempts",
     [
-        ("404", "HTTP 404"),
-        ("truncated", "incomplete download"),
-        ("html", "web page"),
-        ("html_as_csv", "web page"),
-        ("server_error", "HTTP 503"),
+        ("404", "HTTP 404", 1),
+        ("truncated", "incomplete download", 2),
+        ("html", "web page", 1),
+        ("html_as_csv", "web page", 1),
+        ("server_error", "HTTP 503 Service Unavailable from {url}; gave up after 2 attempts", 2),
+        ("redirect_loop", "{url} redirects in a loop", None),
+        ("redirect_to_file", "{url} leads to file:///etc/passwd, which is not an http or https address", 1),
+        ("silent", "sent nothing for 0.25 s; gave up after 2 attempts", 2),
+        ("stall", "incomplete download from {url}: 127.0.0.1:", 2),
     ],
 )
-def test_failed_download_leaves_everything_untouched(data_copy, server, capsys, case, expected):
+def test_failed_download_is_one_line_and_leaves_everything_untouched(
+    data_copy, server, capsys, case, expected, attempts
+):
     good = (data_copy / "raw" / LAS).read_bytes()
     page = b"<!DOCTYPE html><html><body>Sorry, the service is unavailable</body></html>"
     if case == "404":
-        url = server.base + "/missing.csv"
+        url = server.base + "/las.csv"
     elif case == "truncated":
         url = server.serve("/las.csv", good[: len(good) // 2] + b"x", declared=len(good) + 1)
     elif case == "html":
         url = server.serve("/las.csv", page, headers={"Content-Type": "text/html; charset=utf-8"})
     elif case == "html_as_csv":
-        url = server.serve("/las.csv", page, headers={"Content-Type": "text/csv"})
-    else:
+        url = server.serve("/las.csv", page, headers=CSV)
+    elif case == "server_error":
         url = server.serve("/las.csv", b"busy", status=503)
+    elif case == "redirect_loop":
+        url = server.serve("/las.csv", b"", status=302, headers={"Location": "/las.csv"})
+    elif case == "redirect_to_file":
+        url = server.serve("/las.csv", b"", status=302, headers={"Location": "file:///etc/passwd"})
+    elif case == "silent":  # no status line within the read timeout
+        url = server.serve("/las.csv", good, silent=30)
+    else:  # "stall": a Content-Length, a first part, then nothing with the connection open
+        url = server.serve("/las.csv", good[:100], declared=len(good), hold=30)
     point_register_at(data_copy, {LAS: url})
     before = snapshot(data_copy)
-    assert fetch(data_copy, **FAST) == 1
+    assert fetch(data_copy, **QUICK) == 1
     out = capsys.readouterr().out
-    assert f"FAILED         data/raw/{LAS}" in out and expected in out
+    [failure] = failures(out)
+    assert failure.startswith(f"  FAILED         data/raw/{LAS}: ") and expected.format(url=url) in failure
+    assert "up to date" not in out
+    if attempts is not None:
+        assert server.hits.count("/las.csv") == attempts
     assert snapshot(data_copy) == before
     assert not (data_copy / ".fetch").exists()
 
@@ -317,3 +378,140 @@ def test_ees_listing_must_name_exactly_one_data_set(data_copy, server, capsys):
     out = capsys.readouterr().out
     assert "0 data sets have 'headline measures'" in out and "Areas of learning" in out
     assert not (data_copy / "raw" / EES).exists()
+
+
+@pytest.mark.parametrize(
+    "results, expected",
+    [
+        ([{"title": "Headline measures by characteristics"}], "data set 1 of 1 has no id"),
+        ([{"id": "ds-areas", "title": "Areas of learning"}, {"id": "ds-headline"}], "data set 2 of 2 has no title"),
+        (["Headline measures by characteristics"], "data set 1 of 1 has no id or title"),
+    ],
+)
+def test_malformed_listing_is_one_line_naming_the_entry(data_copy, server, capsys, results, expected):
+    url = server.serve(LISTING, json.dumps({"results": results}).encode(), headers={"Content-Type": "json"})
+    point_register_at(data_copy, {EES: url})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1
+    assert failures(capsys.readouterr().out) == [f"  FAILED         data/raw/{EES}: {url}: {expected}"]
+    assert snapshot(data_copy) == before
+
+
+@pytest.fixture
+def rebuilds(monkeypatch) -> list[Path]:
+    """Stands in for the rebuild (its own tests cover it): records each call instead of building."""
+    calls: list[Path] = []
+    monkeypatch.setattr("etl.build.build", lambda data_dir, **kwargs: calls.append(data_dir))
+    return calls
+
+
+def test_listing_answering_503_is_tried_three_times_and_the_release_lands(data_copy, server, rebuilds):
+    server.serve(LISTING, b"busy", status=503)
+    server.serve(LISTING, b"still busy", status=503)
+    url = listing(server)
+    release = b"time_period,geographic_level\n202526,National\n"
+    csv_url = server.serve("/v1/data-sets/ds-headline/csv", release, headers=CSV)
+    point_register_at(data_copy, {EES: url})
+
+    assert fetch(data_copy, **{**FAST, "retries": 3}) == 0
+
+    assert server.hits.count(LISTING) == 3
+    assert (data_copy / "raw" / EES).read_bytes() == release
+    registered = entry(data_copy, EES)
+    assert registered["sha256"] == sha256_of(data_copy / "raw" / EES)
+    assert registered["origin"]["publication_id"] == "fcda2962-82a6-4052-afa2-ea398c53c85f"
+    assert registered["origin"]["downloaded_from"] == csv_url
+    assert rebuilds == [data_copy]
+
+
+def test_429_waits_as_long_as_retry_after_asks(data_copy, server, capsys, monkeypatch):
+    same = (data_copy / "raw" / LAS).read_bytes()
+    server.serve("/las.csv", b"slow down", status=429, headers={"Retry-After": "1"})
+    url = server.serve("/las.csv", same, headers=CSV)
+    point_register_at(data_copy, {LAS: url})
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)  # record the waits instead of waiting
+
+    assert fetch(data_copy, **FAST) == 0
+
+    assert server.hits.count("/las.csv") == 2
+    assert waits == [1]  # the server's Retry-After, not FAST's 0.01 s backoff
+    assert f"unchanged      data/raw/{LAS}" in capsys.readouterr().out
+
+
+def test_a_failed_entry_does_not_stop_the_others(data_copy, server):
+    changed = (data_copy / "raw" / LAS).read_bytes().replace(b"\n", b"\r\n")  # same table, new bytes
+    loop = server.serve("/lait.parquet", b"", status=302, headers={"Location": "/lait.parquet"})
+    las_url = server.serve("/las.csv", changed, headers=CSV)
+    point_register_at(data_copy, {LAIT: loop, LAS: las_url})  # LAIT comes first in the register
+    lait_before, lait_entry = sha256_of(data_copy / "raw" / LAIT), entry(data_copy, LAIT)
+    las_origin = entry(data_copy, LAS)["origin"]
+
+    result = etl_cli(data_copy, "fetch")  # as an analyst would: default timeouts and retries
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "Traceback" not in output and "up to date" not in output
+    assert failures(output) == [f"  FAILED         data/raw/{LAIT}: {loop} redirects in a loop (too many redirects)"]
+    assert output.count("Rebuilding the database") == 1
+    landed = data_copy / "raw" / LAS
+    assert landed.read_bytes() == changed
+    registered = entry(data_copy, LAS)
+    assert registered["sha256"] == sha256_of(landed) and registered["retrieved"] == time.strftime("%Y-%m-%d")
+    assert registered["origin"] == {**las_origin, "downloaded_from": las_url}  # repository, path, commit kept
+    assert sha256_of(data_copy / "raw" / LAIT) == lait_before and entry(data_copy, LAIT) == lait_entry
+
+
+def test_an_unreachable_host_fails_its_entry_only(data_copy, server, capsys):
+    same = (data_copy / "raw" / LAS).read_bytes()
+    point_register_at(data_copy, {LAIT: "http://127.0.0.1:9/lait.parquet", LAS: server.serve("/las.csv", same)})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1  # another host answered: not offline, so no Offline
+    out = capsys.readouterr().out
+    [failure] = failures(out)
+    assert failure.startswith(f"  FAILED         data/raw/{LAIT}: cannot connect to 127.0.0.1:9")
+    assert f"unchanged      data/raw/{LAS}" in out and "up to date" not in out
+    assert snapshot(data_copy) == before
+
+
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Take every write permission off `folder` and what it holds, then give them back.
+
+    Root ignores permissions, so when the tests run as root making a folder inside `folder` is
+    refused the way the system refuses anyone else.
+    """
+    modes = {path: path.stat().st_mode for path in [folder, *folder.rglob("*")]}
+    real_mkdir = os.mkdir
+
+    def refuse_inside(path, *args, **kwargs):
+        if Path(path).resolve().is_relative_to(folder.resolve()):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    try:
+        for path, mode in modes.items():
+            path.chmod(mode & ~0o222)
+        with pytest.MonkeyPatch.context() as patch:
+            if os.geteuid() == 0:
+                patch.setattr(os, "mkdir", refuse_inside)
+            yield
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+
+
+def test_read_only_data_folder_is_one_line_and_a_dry_run_still_works(data_copy, server, capsys):
+    changed = (data_copy / "raw" / LAS).read_bytes().replace(b"\n", b"\r\n")
+    point_register_at(data_copy, {LAS: server.serve("/las.csv", changed, headers=CSV)})
+    before = snapshot(data_copy)
+    with read_only(data_copy):
+        assert main(["--data-dir", str(data_copy), "fetch"]) == 1
+        refused = capsys.readouterr()
+        assert main(["--data-dir", str(data_copy), "fetch", "--dry-run"]) == 0
+        dry_run = capsys.readouterr()
+    assert (
+        refused.err.splitlines()[0] == "Fetch failed: cannot make a download folder in data/.fetch: Permission denied"
+    )
+    assert f"would replace  data/raw/{LAS}" in dry_run.out and not dry_run.err
+    assert snapshot(data_copy) == before

@@ -412,6 +412,29 @@ def test_missing_column_names_file_and_column(fixture_raw_dir: Path) -> None:
     assert column in str(error.value)
 
 
+# A boundary file cut short (a download stopped early) or to nothing: one error naming the file,
+# never a traceback, and never the absolute path some parsers quote.
+@pytest.mark.parametrize(
+    ("file", "read", "kind"),
+    [
+        (raw_files.WARD_POLYGONS_FILE, ward_readers.read_ward_table, "an R data file"),
+        (raw_files.LSOA_POLYGONS_FILE, ward_readers.read_lsoa_polygons, "GeoJSON"),
+        (raw_files.LA_POLYGONS_FILE, ward_readers.read_la_polygons, "GeoJSON"),
+    ],
+    ids=["ward-rda", "lsoa-geojson", "counties-geojson"],
+)
+@pytest.mark.parametrize("kept", [0.5, 0.0], ids=["cut-in-half", "cut-to-nothing"])
+def test_a_cut_boundary_file_is_one_error_naming_it(fixture_raw_dir: Path, file, read, kind, kept: float) -> None:
+    path = fixture_raw_dir / file
+    content = path.read_bytes()
+    path.write_bytes(content[: int(len(content) * kept)])
+    with pytest.raises(BuildError) as error:
+        read(fixture_raw_dir)
+    message = str(error.value)
+    assert message.startswith(f"data/raw/{file}: cannot be read as {kind} ("), message
+    assert str(fixture_raw_dir) not in message and "\n" not in message, message
+
+
 # IoD2019 ranks every LSOA, so a blank is an error like any other non-number, not a missing value.
 @pytest.mark.parametrize("bad", ["n/a", ""])
 def test_bad_rank_names_file_column_and_value(fixture_raw_dir: Path, bad: str) -> None:
