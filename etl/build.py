@@ -251,8 +251,7 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     from etl.districts import build_district_gld, read_district_boundaries
     from etl.wards import build_ward_outputs
 
-    ward_outputs = build_ward_outputs(raw)
-    progress.step(f"wards: {len(ward_outputs.wards)} wards, {len(ward_outputs.la_geometry)} LA boundaries")
+    ward_outputs = build_ward_outputs(raw, progress=progress.step)
 
     district_gld = build_district_gld(ees_2022, resolver)
     district_geometry = read_district_boundaries(raw)
@@ -291,6 +290,8 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
         "context_measures": context,
         "deprivation_la": deprivation,
         "wards": ward_outputs.wards,
+        "ward_lsoas": ward_outputs.ward_lsoas,
+        "low_income_la": ward_outputs.low_income_la,
         "gld_district_2022": district_gld,
         "sources": sources,
     }

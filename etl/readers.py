@@ -4,8 +4,8 @@ Every reader checks the columns it needs and every numeric column's values. An u
 marker or a missing column stops the build with the file, the column and an example value.
 A file its parser rejects (cut short, damaged) stops the build with one line naming it
 (``unreadable``). The file paths live in ``etl.raw_files``; the helpers here (``raw_path``,
-``unreadable``, ``read_csv``, ``read_geojson``, ``require_columns``, ``parse_numeric``) are shared
-with ``etl.ward_readers`` and ``etl.districts``.
+``unreadable``, ``read_csv``, ``read_excel``, ``read_geojson``, ``require_columns``,
+``parse_numeric``) are shared with ``etl.ward_readers`` and ``etl.districts``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,10 @@ MISSING_MARKERS: dict[str, frozenset[str]] = {
     "excel": frozenset({""}),
     "ons": frozenset({""}),
     "iod": frozenset({""}),
-    # IoD2019 File 3 and File 6 give every LSOA a rank, decile and population: a blank is an error.
+    # IoD2025 gives every LSOA a rank, decile and score: a blank is an error.
     "iod_lsoa": frozenset(),
+    # DWP's children in low income tables: [x] not available (suppressed), [low] a very small number.
+    "dwp": frozenset({"[x]", "[low]", ""}),
 }
 
 
@@ -191,7 +193,13 @@ def _check_row_lengths(path: Path, file: str, expected: int) -> None:
                 )
 
 
-def _read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.DataFrame:
+def read_excel(raw_dir: Path, file: str, columns: list[str], **options) -> pd.DataFrame:
+    """Read the given columns of a sheet of a raw Excel workbook (``options`` go to ``pd.read_excel``).
+
+    Raises:
+        BuildError: the file is missing or damaged, or a column is missing (header names with
+            surrounding spaces removed).
+    """
     path = raw_path(raw_dir, file)
     try:
         # calamine reads these workbooks several times faster than openpyxl.
@@ -444,7 +452,7 @@ def read_fsm_cohorts(raw_dir: Path) -> pd.DataFrame:
         "area_of_learning",
         "number_of_pupils",
     ]
-    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    frame = read_excel(raw_dir, file, columns, dtype=str)
     # Every child is assessed in every area of learning, so one area gives the cohort.
     frame = frame[frame["area_of_learning"] == "Communication and Language"].copy()
     frame["year"] = academic_year_end(frame["time_period"], file)
@@ -461,7 +469,7 @@ def read_districts_2019(raw_dir: Path) -> pd.DataFrame:
     """
     file = DISTRICT_2019_FILE
     columns = ["geographic_level", "LAD_Number", "lad_name", "fsm", "number_of_pupils", "gld_number"]
-    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    frame = read_excel(raw_dir, file, columns, dtype=str)
     for column in ("number_of_pupils", "gld_number"):
         frame[column] = parse_numeric(frame[column], "district_2019", file, column)
     frame["LAD_Number"] = frame["LAD_Number"].fillna("").astype(str).str.strip()
@@ -478,7 +486,7 @@ def read_national_2019(raw_dir: Path) -> pd.DataFrame:
     """
     file = NATIONAL_2019_FILE
     columns = ["time_period", "geographic_level", "characteristic_type", "gender", "number_of_pupils", "gld_number"]
-    frame = _read_excel(raw_dir, file, columns, dtype=str)
+    frame = read_excel(raw_dir, file, columns, dtype=str)
     for column in ("geographic_level", "characteristic_type", "gender"):
         frame[column] = frame[column].fillna("").astype(str).str.strip()
     groups = {"FSM": "fsm", "All other pupils": "all_other"}
@@ -529,7 +537,7 @@ def read_neighbours(raw_dir: Path, file: str) -> pd.DataFrame:
     """Read a statistical neighbour workbook: LA number, SN1..SN10 numbers and closeness bands."""
     path_columns = ["LA num", "LA Name"]
     # The sheet's column headers are on its third row; pairs of columns SNk, SNP follow.
-    frame = _read_excel(raw_dir, file, path_columns, sheet_name="LA SN Groups", header=2, dtype=str)
+    frame = read_excel(raw_dir, file, path_columns, sheet_name="LA SN Groups", header=2, dtype=str)
     raw = pd.read_excel(raw_dir / file, engine="calamine", sheet_name="LA SN Groups", header=2, dtype=str)
     headers = [str(column).strip() for column in raw.columns]
     rows = []
@@ -575,8 +583,8 @@ def read_iod2019_upper(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         "IDACI - Rank of average score",
         "IDACI - Proportion  of LSOAs in most deprived 10% nationally",
     ]
-    imd = _read_excel(raw_dir, file, imd_columns, sheet_name="IMD").rename(columns={code: "source_code"})
-    idaci = _read_excel(raw_dir, file, idaci_columns, sheet_name="IDACI").rename(columns={code: "source_code"})
+    imd = read_excel(raw_dir, file, imd_columns, sheet_name="IMD").rename(columns={code: "source_code"})
+    idaci = read_excel(raw_dir, file, idaci_columns, sheet_name="IDACI").rename(columns={code: "source_code"})
     return imd, idaci
 
 

@@ -1,278 +1,244 @@
-"""Ward-level deprivation indicators and map geometry for England's upper-tier LAs.
+"""Ward-level deprivation, children in low income and map geometry for England's May 2024 wards.
 
-GLD is not published below LA level, so the ward layer gives context only: mid-2015 population
-and children aged 0-15, and IoD2019 deprivation summarised from 2011 LSOAs to December 2023
-wards. The published LSOA -> ward (2019) lookup matches only 62 % of December 2023 ward codes,
-so each LSOA is assigned to the ward that contains its label point instead (a few points on the
-coast or the Thames fall outside the clipped ward polygons and are snapped to the nearest). Small
-wards that receive no LSOA are filled by an area-weighted overlay of LSOA polygons and flagged
-``method = 'area_weighted'`` so the app can call their values estimates.
+GLD is not published below LA level, so the ward layer gives context only. Deprivation is the
+English Indices of Deprivation 2025 (mostly 2022 data) at 2021 LSOAs, summarised to May 2024
+wards by ONS's best-fit lookup, in which every English LSOA belongs to exactly one ward. The
+files give no LSOA populations, so each LSOA counts equally (LSOAs are built to similar
+populations): a ward's average rank is the plain mean of its LSOAs' ranks (**rank 1 = most
+deprived**, so lower = more deprived), and its share in decile 1 a share of LSOAs. The IDACI
+numerator (children 0-15 in income-deprived families) is a count, so it is summed. A ward that
+the lookup gives no LSOA (``method = 'no_lsoa'``) but DWP publishes has low-income figures only.
+Ward shapes are the dissolved LSOA 2021 polygons: exactly the best-fit wards the figures describe.
 
-Rank convention for wards: ``imd_avg_rank`` and ``idaci_avg_rank`` are weighted means of LSOA
-ranks where **rank 1 = most deprived** (so lower = more deprived). The published IoD2019 LA
-summaries use the inverted convention (32,845 minus that mean, so higher = more deprived);
-``aggregate_lsoa_ranks`` returns both so the aggregation can be checked against them.
-
-Flow: ``etl.ward_readers`` reads the raw files as they are -> this module stages (joins, checks)
-and aggregates them into tidy frames keyed by codes. Nothing is written here:
-``build_ward_outputs`` returns frames and the caller writes GeoParquet.
+Flow: ``etl.ward_readers`` reads the raw files as they are -> this module and ``etl.low_income``
+stage (joins, checks) and aggregate them into tidy frames keyed by codes. Nothing is written
+here: ``build_ward_outputs`` returns frames and the caller writes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
 from etl.errors import BuildError
+from etl.low_income import (
+    DISTRICT_AREA_COLUMNS,
+    WARD_AREA_COLUMNS,
+    build_low_income_la,
+    stage_ward_low_income,
+    upper_tier_of,
+)
 from etl.raw_files import (
     CTYUA_LOOKUP_FILE,
-    IOD_POPULATION_FILE,
-    IOD_SUPPLEMENTARY_FILE,
+    IOD2025_INDICATORS_FILE,
+    IOD2025_LSOA_FILE,
+    IOD2025_SUPPLEMENTARY_FILE,
+    LOW_INCOME_DISTRICT_FILE,
+    LOW_INCOME_WARD_FILE,
     LSOA_POLYGONS_FILE,
-    WARD_LOOKUP_FILE,
+    LSOA_WARD_LOOKUP_FILE,
 )
-from etl.readers import require_columns
+from etl.readers import as_int_or_nan, require_columns
+from etl.reorganisations import current_code
 from etl.ward_readers import (
     UPPER_TIER_LA_COUNT,
     WGS84,
+    read_idaci_numerator,
     read_la_polygons,
     read_lad_to_upper_tier,
-    read_lsoa_deprivation,
+    read_low_income,
+    read_lsoa_idaci,
+    read_lsoa_imd,
     read_lsoa_polygons,
-    read_lsoa_population,
-    read_ward_lookup,
-    read_ward_polygons,
+    read_lsoa_ward_lookup,
 )
 
-# British National Grid: metres, so nearest-ward distances and overlay areas are meaningful.
-BRITISH_NATIONAL_GRID = "EPSG:27700"
+# IoD2025 ranks 33,755 English 2021 LSOAs. The published LA "average rank" is
+# (ENGLAND_LSOA_COUNT + 1) - mean of ranks, so that a high value means more deprived.
+ENGLAND_LSOA_COUNT = 33_755
 
-# IoD2019 ranks 32,844 English 2011 LSOAs; the published LA "average rank" is
-# (ENGLAND_LSOA_COUNT + 1) - weighted mean of ranks, so that a high value means more deprived.
-ENGLAND_LSOA_COUNT = 32_844
-
-# Ward and LSOA boundaries are generalised separately, so neighbours overlap in thin slivers.
-# An overlap covering less than this share of the ward's own area is a sliver, not a real part.
-MIN_OVERLAP_SHARE_OF_WARD = 0.001
+# A one-row shift of geometry against codes (the rdata pitfall) puts ~1.8 % of LSOAs' inner
+# points outside their own LA's polygon; a correct read puts 13 of 33,755 (0.04 %) outside,
+# on coasts and estuaries where the two layers are generalised differently.
+MIN_LSOAS_INSIDE_THEIR_LA = 0.995
+# A dissolved ward keeps its LSOAs' area. Where neighbouring LSOAs' shared edge is noded on one side
+# only they overlap by a few square metres (1.3e-6 of ward E05009850); more than this share would
+# mean the dissolve went wrong (areas in degrees squared, but compared as a ratio).
+MAX_DISSOLVE_AREA_CHANGE = 1e-4
 
 WARD_COLUMNS = [
     "ward_code",
     "ward_name",
     "lad_code",
+    "lad_name",
     "area_code",
-    "population",
-    "children_0_15",
+    "lsoas",
     "imd_avg_rank",
     "idaci_avg_rank",
     "pct_lsoas_imd_decile1",
-    "pct_children_idaci_decile1",
+    "pct_lsoas_idaci_decile1",
     "imd_decile",
     "idaci_decile",
+    "income_deprived_children",
+    "income_deprived_suppressed",
+    "low_income_children_2025",
+    "low_income_children_2024",
+    "pct_low_income_2025",
+    "pct_low_income_2024",
+    "children_0_15",
     "method",
+]
+LSOA_COLUMNS = [
+    "lsoa_code",
+    "ward_code",
+    "lad_code",
+    "imd_rank",
+    "imd_decile",
+    "imd_score",
+    "idaci_rank",
+    "idaci_decile",
+    "income_deprived_children",
 ]
 
 
 @dataclass(frozen=True)
 class WardOutputs:
-    """Everything the ward map layer needs, ready for the caller to write as GeoParquet.
+    """Everything the ward layer needs, ready for the caller to write.
 
     Attributes:
-        wards: one row per English December 2023 ward, columns ``WARD_COLUMNS``.
-        ward_geometry: ``ward_code`` and ``geometry`` (EPSG:4326), same wards, as generalised
-            as the source (no simplification).
+        wards: one row per English May 2024 ward in ONS's lookup or DWP's ward table,
+            columns ``WARD_COLUMNS``, sorted by ``ward_code``.
+        ward_lsoas: one row per English 2021 LSOA, columns ``LSOA_COLUMNS``: the rows the
+            wards' deprivation figures are built from.
+        low_income_la: DWP's district figures summed to the 153 LAs and England
+            (``etl.low_income.LOW_INCOME_LA_COLUMNS``).
+        ward_geometry: ``ward_code`` and ``geometry`` (EPSG:4326) of the wards with LSOAs.
         la_geometry: ``area_code``, ``name`` and ``geometry`` (EPSG:4326) for the 153 current
             English upper-tier LAs.
     """
 
     wards: pd.DataFrame
+    ward_lsoas: pd.DataFrame
+    low_income_la: pd.DataFrame
     ward_geometry: gpd.GeoDataFrame
     la_geometry: gpd.GeoDataFrame
 
 
-def stage_lsoa_indicators(deprivation: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """Join LSOA ranks to LSOA populations; both files must list the same LSOAs.
+def stage_lsoa_indicators(imd: pd.DataFrame, idaci: pd.DataFrame, numerators: pd.DataFrame) -> pd.DataFrame:
+    """Join the three IoD2025 LSOA files; they must list the same LSOAs and agree on IMD.
+
+    File 3 repeats the IMD rank and decile that the humaniverse file holds with the score: a
+    disagreement means a file was misread (shifted rows, another edition).
+
+    Parameters:
+        imd: ``read_lsoa_imd`` output; idaci: ``read_lsoa_idaci``; numerators:
+            ``read_idaci_numerator``.
 
     Returns:
-        DataFrame with the columns of both inputs, one row per LSOA.
+        DataFrame with ``LSOA_COLUMNS`` except ``ward_code``, one row per LSOA (``lad_code`` is
+        the LSOA's district in File 3).
 
     Raises:
-        BuildError: naming an LSOA found in one file but not the other.
+        BuildError: naming an LSOA missing from one file, or one whose IMD rank or decile differs.
     """
-    merged = deprivation.merge(population, on="lsoa_code", how="outer", indicator=True)
-    unmatched = merged[merged["_merge"] != "both"]
-    if not unmatched.empty:
+    merged = imd.merge(idaci, on="lsoa_code", how="outer", suffixes=("", "_file3"), indicator="in_files")
+    merged = merged.merge(numerators, on="lsoa_code", how="outer", indicator="in_numerators")
+    unmatched = (merged["in_files"] != "both") | (merged["in_numerators"] != "both")
+    if unmatched.any():
         raise BuildError(
-            f"data/raw/{IOD_SUPPLEMENTARY_FILE} and data/raw/{IOD_POPULATION_FILE} disagree on "
-            f"{len(unmatched)} LSOAs, e.g. {unmatched['lsoa_code'].iloc[0]}"
+            f"data/raw/{IOD2025_LSOA_FILE}, data/raw/{IOD2025_SUPPLEMENTARY_FILE} and "
+            f"data/raw/{IOD2025_INDICATORS_FILE} disagree on {int(unmatched.sum())} LSOAs, "
+            f"e.g. {merged.loc[unmatched, 'lsoa_code'].iloc[0]}"
         )
-    return merged.drop(columns="_merge")
+    differs = (merged["imd_rank"] != merged["imd_rank_file3"]) | (merged["imd_decile"] != merged["imd_decile_file3"])
+    if differs.any():
+        raise BuildError(
+            f"data/raw/{IOD2025_LSOA_FILE} and data/raw/{IOD2025_SUPPLEMENTARY_FILE} give different IMD ranks "
+            f"or deciles for {int(differs.sum())} LSOAs, e.g. {merged.loc[differs, 'lsoa_code'].iloc[0]}"
+        )
+    columns = [column for column in LSOA_COLUMNS if column != "ward_code"]
+    return merged[columns].sort_values("lsoa_code", ignore_index=True)
 
 
-def assign_lsoas_to_wards(lsoa_points: pd.DataFrame, wards: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Assign each LSOA to the ward containing its label point, else to the nearest ward.
-
-    Points in no ward (the wards are clipped to the coastline, so label points on the shore or
-    in the Thames can fall outside) are snapped to the nearest ward, measured in British
-    National Grid metres rather than degrees. ``within`` is strict, so a point exactly on a
-    shared edge is snapped too (distance 0). Should wards ever overlap, the lower ward code
-    wins, so the result is reproducible.
+def assign_lsoas_to_wards(lookup: pd.DataFrame, lsoa_indicators: pd.DataFrame) -> pd.DataFrame:
+    """Put each LSOA in its best-fit ward; the lookup and IoD2025 must list the same LSOAs.
 
     Parameters:
-        lsoa_points: ``lsoa_code``, ``long``, ``lat`` (WGS84 label points).
-        wards: ``ward_code`` and ``geometry`` (EPSG:4326).
+        lookup: ``read_lsoa_ward_lookup`` output; lsoa_indicators: ``stage_lsoa_indicators``.
 
     Returns:
-        DataFrame with ``lsoa_code``, ``ward_code`` and ``method`` ('point_in_ward' or
-        'nearest_ward'), one row per LSOA, in the order of ``lsoa_points``.
+        DataFrame with ``LSOA_COLUMNS``, one row per LSOA, sorted by ``lsoa_code``.
 
     Raises:
-        BuildError: if a required column is missing or there are no wards.
+        BuildError: naming an LSOA in one file but not the other.
     """
-    require_columns(lsoa_points, ["lsoa_code", "long", "lat"], parameter="lsoa_points")
-    require_columns(wards, ["ward_code", "geometry"], parameter="wards")
-    if len(wards) == 0:
-        raise BuildError("wards: no ward polygons to assign LSOAs to")
-    ward_geometry = wards.geometry.to_crs(WGS84).to_numpy()
-    ward_codes = wards["ward_code"].to_numpy()
-    points = shapely.points(lsoa_points["long"].to_numpy(dtype="float64"), lsoa_points["lat"].to_numpy(dtype="float64"))
-
-    tree = shapely.STRtree(ward_geometry)
-    point_index, ward_index = tree.query(points, predicate="within")
-    hits = pd.DataFrame({"point": point_index, "ward_code": ward_codes[ward_index]})
-    hits = hits.sort_values(["point", "ward_code"]).drop_duplicates("point")
-
-    assigned = np.full(len(points), None, dtype=object)
-    assigned[hits["point"].to_numpy()] = hits["ward_code"].to_numpy()
-    method = np.where(pd.isna(assigned), "nearest_ward", "point_in_ward")
-
-    unassigned = np.flatnonzero(pd.isna(assigned))
-    if unassigned.size:
-        transformer = pyproj.Transformer.from_crs(WGS84, BRITISH_NATIONAL_GRID, always_xy=True)
-        projected_points = shapely.transform(points[unassigned], transformer.transform, interleaved=False)
-        projected_wards = gpd.GeoSeries(ward_geometry, crs=WGS84).to_crs(BRITISH_NATIONAL_GRID)
-        nearest_tree = shapely.STRtree(projected_wards.to_numpy())
-        nearest_point, nearest_ward = nearest_tree.query_nearest(projected_points, all_matches=False)
-        assigned[unassigned[nearest_point]] = ward_codes[nearest_ward]
-
-    return pd.DataFrame(
-        {
-            "lsoa_code": lsoa_points["lsoa_code"].to_numpy(),
-            "ward_code": assigned.astype(str),
-            "method": method,
-        }
+    merged = lsoa_indicators.merge(
+        lookup[["lsoa_code", "ward_code"]], on="lsoa_code", how="outer", validate="one_to_one", indicator=True
     )
-
-
-def area_weighted_shares(
-    lsoa_polygons: gpd.GeoDataFrame, wards: gpd.GeoDataFrame, ward_codes: Iterable[str]
-) -> pd.DataFrame:
-    """Share of each LSOA's area that lies in each of the given wards (overlay in EPSG:27700).
-
-    Used for wards that no LSOA label point falls in: such a ward receives ``share`` times
-    each overlapping LSOA's population and children, and the LSOA's ranks count with that
-    weight.
-
-    Parameters:
-        lsoa_polygons: ``lsoa_code`` and ``geometry``.
-        wards: ``ward_code`` and ``geometry``.
-        ward_codes: the wards to fill.
-
-    Returns:
-        DataFrame with ``ward_code``, ``lsoa_code`` and ``share`` (0 < share <= 1). Slivers
-        covering less than ``MIN_OVERLAP_SHARE_OF_WARD`` of the ward are left out.
-
-    Raises:
-        BuildError: naming a ward that overlaps no LSOA polygon.
-    """
-    targets = wards[wards["ward_code"].isin(list(ward_codes))]
-    if targets.empty:
-        return pd.DataFrame(
-            {
-                "ward_code": pd.Series(dtype=str),
-                "lsoa_code": pd.Series(dtype=str),
-                "share": pd.Series(dtype="float64"),
-            }
+    unmatched = merged["_merge"] != "both"
+    if unmatched.any():
+        raise BuildError(
+            f"data/raw/{LSOA_WARD_LOOKUP_FILE} and the IoD2025 LSOA files disagree on {int(unmatched.sum())} "
+            f"LSOAs, e.g. {merged.loc[unmatched, 'lsoa_code'].iloc[0]}"
         )
-    if lsoa_polygons.crs != targets.crs:
-        raise BuildError(f"lsoa_polygons ({lsoa_polygons.crs}) and wards ({targets.crs}) must share a CRS")
-    target_geometry = targets.geometry.to_crs(BRITISH_NATIONAL_GRID).to_numpy()
-    # Shortlist LSOAs in the source CRS, then project only the shortlist: far cheaper than
-    # projecting all 32,844 polygons.
-    tree = shapely.STRtree(lsoa_polygons.geometry.to_numpy())
-    ward_index, lsoa_index = tree.query(targets.geometry.to_numpy(), predicate="intersects")
-    candidate_lsoas = np.unique(lsoa_index)
-    projected = lsoa_polygons.geometry.iloc[candidate_lsoas].to_crs(BRITISH_NATIONAL_GRID)
-    # A few generalised LSOA polygons self-intersect; repair them so areas are defined.
-    lsoa_geometry = shapely.make_valid(projected.to_numpy())
-    position = np.searchsorted(candidate_lsoas, lsoa_index)
-
-    overlap_area = shapely.area(shapely.intersection(target_geometry[ward_index], lsoa_geometry[position]))
-    shares = pd.DataFrame(
-        {
-            "ward_code": targets["ward_code"].to_numpy()[ward_index],
-            "lsoa_code": lsoa_polygons["lsoa_code"].to_numpy()[lsoa_index],
-            "share": overlap_area / shapely.area(lsoa_geometry[position]),
-        }
-    )
-    of_ward = overlap_area / shapely.area(target_geometry[ward_index])
-    shares = shares[of_ward >= MIN_OVERLAP_SHARE_OF_WARD].reset_index(drop=True)
-    empty = sorted(set(targets["ward_code"]) - set(shares["ward_code"]))
-    if empty:
-        raise BuildError(f"ward {empty[0]} overlaps no LSOA polygon; cannot estimate its values")
-    return shares
+    merged["income_deprived_children"] = as_int_or_nan(merged["income_deprived_children"])
+    return merged[LSOA_COLUMNS].sort_values("lsoa_code", ignore_index=True)
 
 
-def aggregate_lsoa_ranks(lsoa_frame: pd.DataFrame, key_column: str) -> pd.DataFrame:
-    """Weighted mean LSOA ranks per area, in both rank conventions.
-
-    IMD ranks are weighted by ``population`` and IDACI ranks by ``children_0_15`` (the IoD2019
-    method). Pass shared counts for partial LSOAs (area-weighted fill) and they weight the
-    ranks accordingly.
+def summarise_lsoas(lsoas: pd.DataFrame, key_column: str) -> pd.DataFrame:
+    """Summarise LSOAs to areas, each LSOA weighted equally.
 
     Parameters:
-        lsoa_frame: one row per LSOA (or LSOA share) with ``key_column``, ``population``,
-            ``children_0_15``, ``imd_rank`` and ``idaci_rank`` (rank 1 = most deprived).
+        lsoas: one row per LSOA with ``key_column``, ``imd_rank``, ``imd_decile``, ``imd_score``,
+            ``idaci_rank``, ``idaci_decile`` (1 = most deprived) and ``income_deprived_children``
+            (missing where suppressed).
         key_column: the area code column to group by.
 
     Returns:
-        DataFrame with ``key_column``, ``imd_avg_rank`` and ``idaci_avg_rank`` (weighted means,
-        rank 1 = most deprived, so lower = more deprived) and ``imd_avg_rank_published`` and
-        ``idaci_avg_rank_published`` (32,845 - weighted mean: the convention of the published
-        IoD2019 LA summaries, higher = more deprived). An area with zero weight gets NaN.
+        DataFrame with ``key_column``, ``lsoas`` (count), ``imd_avg_rank``, ``idaci_avg_rank``
+        (mean ranks, rank 1 = most deprived), ``imd_avg_score`` (mean score),
+        ``pct_lsoas_imd_decile1``, ``pct_lsoas_idaci_decile1`` (% of LSOAs in decile 1, 0-100),
+        ``income_deprived_children`` (sum; missing if every LSOA's count is) and
+        ``income_deprived_suppressed`` (LSOAs whose count is missing), sorted by ``key_column``.
 
     Raises:
         BuildError: if a required column is missing.
     """
-    required = [key_column, "population", "children_0_15", "imd_rank", "idaci_rank"]
-    require_columns(lsoa_frame, required, parameter="lsoa_frame")
-    weighted = pd.DataFrame(
+    required = [key_column, "imd_rank", "imd_decile", "imd_score", "idaci_rank", "idaci_decile"]
+    require_columns(lsoas, [*required, "income_deprived_children"], parameter="lsoas")
+    numerator = lsoas["income_deprived_children"].astype("float64")
+    rows = pd.DataFrame(
         {
-            key_column: lsoa_frame[key_column].to_numpy(),
-            "population": lsoa_frame["population"].to_numpy(dtype="float64"),
-            "children_0_15": lsoa_frame["children_0_15"].to_numpy(dtype="float64"),
-            "imd_weighted": (lsoa_frame["imd_rank"] * lsoa_frame["population"]).to_numpy(dtype="float64"),
-            "idaci_weighted": (lsoa_frame["idaci_rank"] * lsoa_frame["children_0_15"]).to_numpy(dtype="float64"),
+            key_column: lsoas[key_column].to_numpy(),
+            "imd_rank": lsoas["imd_rank"].to_numpy(dtype="float64"),
+            "idaci_rank": lsoas["idaci_rank"].to_numpy(dtype="float64"),
+            "imd_score": lsoas["imd_score"].to_numpy(dtype="float64"),
+            "imd_decile1": 100.0 * (lsoas["imd_decile"].to_numpy() == 1),
+            "idaci_decile1": 100.0 * (lsoas["idaci_decile"].to_numpy() == 1),
+            "numerator": numerator.to_numpy(),
+            "suppressed": numerator.isna().to_numpy().astype("int64"),
         }
     )
-    sums = weighted.groupby(key_column, sort=True).sum()
-    # 0/0 -> NaN rather than an error: an area with no people has no average rank.
-    with np.errstate(invalid="ignore", divide="ignore"):
-        imd = sums["imd_weighted"] / sums["population"].where(sums["population"] > 0)
-        idaci = sums["idaci_weighted"] / sums["children_0_15"].where(sums["children_0_15"] > 0)
+    groups = rows.groupby(key_column, sort=True)
+    means = groups[["imd_rank", "idaci_rank", "imd_score", "imd_decile1", "idaci_decile1"]].mean()
     return pd.DataFrame(
         {
-            key_column: sums.index.to_numpy(),
-            "imd_avg_rank": imd.to_numpy(),
-            "idaci_avg_rank": idaci.to_numpy(),
-            "imd_avg_rank_published": (ENGLAND_LSOA_COUNT + 1) - imd.to_numpy(),
-            "idaci_avg_rank_published": (ENGLAND_LSOA_COUNT + 1) - idaci.to_numpy(),
+            key_column: means.index.to_numpy(),
+            "lsoas": groups.size().to_numpy().astype("int64"),
+            "imd_avg_rank": means["imd_rank"].to_numpy(),
+            "idaci_avg_rank": means["idaci_rank"].to_numpy(),
+            "imd_avg_score": means["imd_score"].to_numpy(),
+            "pct_lsoas_imd_decile1": means["imd_decile1"].to_numpy(),
+            "pct_lsoas_idaci_decile1": means["idaci_decile1"].to_numpy(),
+            # min_count=1: a ward whose every LSOA is suppressed has an unknown count, not 0.
+            "income_deprived_children": as_int_or_nan(groups["numerator"].sum(min_count=1)).array,
+            "income_deprived_suppressed": groups["suppressed"].sum().to_numpy(),
         }
     )
 
@@ -299,123 +265,71 @@ def national_decile(avg_rank: pd.Series) -> pd.Series:
     return np.ceil(position * 10 / len(avg_rank)).astype("int64")
 
 
-def ward_indicators(ward_lsoas: pd.DataFrame, lsoa_indicators: pd.DataFrame) -> pd.DataFrame:
-    """Summarise LSOA populations and deprivation to wards.
+def ward_indicators(ward_lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Deprivation of each ward that has LSOAs, with national ward deciles.
 
     Parameters:
-        ward_lsoas: ``ward_code``, ``lsoa_code``, ``share`` (1 for a whole LSOA, the area share
-            for a partial one) and ``method`` (the ward's method, one value per ward).
-        lsoa_indicators: output of ``stage_lsoa_indicators``.
+        ward_lsoas: ``assign_lsoas_to_wards`` output.
 
     Returns:
-        DataFrame with ``ward_code``, ``population``, ``children_0_15``, ``imd_avg_rank``,
-        ``idaci_avg_rank``, ``pct_lsoas_imd_decile1`` (% of the ward's LSOAs, counted by share,
-        in IMD decile 1), ``pct_children_idaci_decile1`` (% of the ward's children living in
-        IDACI decile 1 LSOAs), ``imd_decile``, ``idaci_decile`` (national ward deciles,
-        1 = most deprived 10 % of the wards given) and ``method``.
-
-    Raises:
-        BuildError: naming an LSOA with no deprivation data, or a ward with two methods.
+        ``summarise_lsoas`` by ``ward_code`` (without ``imd_avg_score``) plus ``imd_decile`` and
+        ``idaci_decile`` (1 = most deprived 10 % of these wards).
     """
-    require_columns(ward_lsoas, ["ward_code", "lsoa_code", "share", "method"], parameter="ward_lsoas")
-    rows = ward_lsoas.merge(lsoa_indicators, on="lsoa_code", how="left", validate="many_to_one")
-    missing = rows["imd_rank"].isna()
-    if missing.any():
-        raise BuildError(
-            f"data/raw/{IOD_SUPPLEMENTARY_FILE}: no deprivation data for {int(missing.sum())} LSOAs, "
-            f"e.g. {rows.loc[missing, 'lsoa_code'].iloc[0]}"
-        )
-    methods = rows.groupby("ward_code")["method"].nunique()
-    if (methods > 1).any():
-        raise BuildError(f"ward {methods[methods > 1].index[0]} has more than one method")
-
-    share = rows["share"].to_numpy(dtype="float64")
-    shared = pd.DataFrame(
-        {
-            "ward_code": rows["ward_code"].to_numpy(),
-            "population": rows["population"].to_numpy(dtype="float64") * share,
-            "children_0_15": rows["children_0_15"].to_numpy(dtype="float64") * share,
-            "imd_rank": rows["imd_rank"].to_numpy(dtype="float64"),
-            "idaci_rank": rows["idaci_rank"].to_numpy(dtype="float64"),
-            "lsoas": share,
-        }
-    )
-    shared["lsoas_imd_decile1"] = shared["lsoas"] * (rows["imd_decile"].to_numpy() == 1)
-    shared["children_idaci_decile1"] = shared["children_0_15"] * (rows["idaci_decile"].to_numpy() == 1)
-
-    sums = shared.groupby("ward_code", sort=True)[
-        ["population", "children_0_15", "lsoas", "lsoas_imd_decile1", "children_idaci_decile1"]
-    ].sum()
-    ranks = aggregate_lsoa_ranks(shared, "ward_code").set_index("ward_code")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pct_children = 100 * sums["children_idaci_decile1"] / sums["children_0_15"].where(sums["children_0_15"] > 0)
-    indicators = pd.DataFrame(
-        {
-            "ward_code": sums.index.to_numpy(),
-            "population": sums["population"].to_numpy(),
-            "children_0_15": sums["children_0_15"].to_numpy(),
-            "imd_avg_rank": ranks.loc[sums.index, "imd_avg_rank"].to_numpy(),
-            "idaci_avg_rank": ranks.loc[sums.index, "idaci_avg_rank"].to_numpy(),
-            "pct_lsoas_imd_decile1": (100 * sums["lsoas_imd_decile1"] / sums["lsoas"]).to_numpy(),
-            "pct_children_idaci_decile1": pct_children.to_numpy(),
-        }
-    )
+    indicators = summarise_lsoas(ward_lsoas, "ward_code").drop(columns="imd_avg_score")
     indicators["imd_decile"] = national_decile(indicators["imd_avg_rank"])
     indicators["idaci_decile"] = national_decile(indicators["idaci_avg_rank"])
-    indicators["method"] = rows.groupby("ward_code", sort=True)["method"].first().to_numpy()
     return indicators
 
 
-def ward_lsoa_weights(
-    assignment: pd.DataFrame,
-    lsoa_polygons: gpd.GeoDataFrame,
-    wards: gpd.GeoDataFrame,
-) -> pd.DataFrame:
-    """Combine point assignment and the area-weighted fill into one ward -> LSOA table.
-
-    Parameters:
-        assignment: output of ``assign_lsoas_to_wards``.
-        lsoa_polygons: ``lsoa_code`` and ``geometry`` for the overlay.
-        wards: ``ward_code`` and ``geometry``; wards with no assigned LSOA are filled.
-
-    Returns:
-        DataFrame with ``ward_code``, ``lsoa_code``, ``share`` and ``method`` ('lsoa_point' for
-        wards with at least one LSOA label point, 'area_weighted' for filled wards).
-    """
-    whole = assignment[["ward_code", "lsoa_code"]].assign(share=1.0, method="lsoa_point")
-    empty_wards = sorted(set(wards["ward_code"]) - set(assignment["ward_code"]))
-    partial = area_weighted_shares(lsoa_polygons, wards, empty_wards).assign(method="area_weighted")
-    return pd.concat([whole, partial], ignore_index=True)
-
-
-def attach_ward_geography(
+def assemble_wards(
+    lookup: pd.DataFrame,
     indicators: pd.DataFrame,
-    ward_lookup: pd.DataFrame,
+    low_income: pd.DataFrame,
     lad_to_upper_tier: pd.DataFrame,
     la_codes: Iterable[str],
 ) -> pd.DataFrame:
-    """Add ``ward_name``, ``lad_code`` and ``area_code`` and put columns in contract order.
+    """One row per English ward in ONS's lookup or DWP's ward table, in contract order.
+
+    Names and districts come from ONS's lookup; a ward only DWP publishes takes them from DWP
+    and gets ``method = 'no_lsoa'``, ``lsoas = 0`` and no deprivation figures.
 
     Parameters:
-        indicators: output of ``ward_indicators``.
-        ward_lookup: output of ``read_ward_lookup``.
-        lad_to_upper_tier: output of ``read_lad_to_upper_tier``.
+        lookup: ``read_lsoa_ward_lookup`` output.
+        indicators: ``ward_indicators`` output.
+        low_income: ``etl.low_income.stage_ward_low_income`` output.
+        lad_to_upper_tier: ``etl.ward_readers.read_lad_to_upper_tier`` output.
         la_codes: the current upper-tier LA codes every ward must map to.
 
     Returns:
         DataFrame with exactly ``WARD_COLUMNS``, sorted by ``ward_code``.
 
     Raises:
-        BuildError: naming a ward missing from the lookup or not mapping to a current LA.
+        BuildError: naming a ward whose district differs between ONS and DWP, or that does not
+            map to one of the current LAs.
     """
-    frame = indicators.merge(ward_lookup, on="ward_code", how="left", validate="one_to_one")
-    no_lad = frame["lad_code"].isna()
-    if no_lad.any():
+    geography = lookup[["ward_code", "ward_name", "lad_code", "lad_name"]].drop_duplicates("ward_code")
+    frame = geography.merge(
+        low_income, on="ward_code", how="outer", suffixes=("", "_dwp"), validate="one_to_one", indicator=True
+    )
+    in_both = frame["_merge"] == "both"
+    lad_codes = frame["lad_code"].map(current_code, na_action="ignore")
+    moved = in_both & (lad_codes != frame["lad_code_dwp"].map(current_code, na_action="ignore"))
+    if moved.any():
+        example = frame.loc[moved].iloc[0]
         raise BuildError(
-            f"data/raw/{WARD_LOOKUP_FILE}: ward {frame.loc[no_lad, 'ward_code'].iloc[0]} is not in "
-            f"WD23CD ({int(no_lad.sum())} wards)"
+            f"ward {example['ward_code']} is in district {example['lad_code']} in data/raw/{LSOA_WARD_LOOKUP_FILE} "
+            f"but {example['lad_code_dwp']} in data/raw/{LOW_INCOME_WARD_FILE}"
         )
-    frame = frame.merge(lad_to_upper_tier, on="lad_code", how="left", validate="many_to_one")
+    dwp_only = frame["_merge"] == "right_only"
+    for column in ("ward_name", "lad_code", "lad_name"):
+        frame[column] = frame[column].where(~dwp_only, frame[f"{column}_dwp"]).astype(str)
+    frame["method"] = np.where(dwp_only, "no_lsoa", "best_fit")
+    frame = frame.merge(indicators, on="ward_code", how="left", validate="one_to_one")
+    frame["lsoas"] = frame["lsoas"].fillna(0).astype("int64")
+    frame["income_deprived_suppressed"] = frame["income_deprived_suppressed"].fillna(0).astype("int64")
+    for column in ("imd_decile", "idaci_decile"):
+        frame[column] = frame[column].astype("Int64")
+    frame["area_code"] = upper_tier_of(frame["lad_code"], lad_to_upper_tier)
     valid = set(la_codes)
     unmapped = ~frame["area_code"].isin(valid)
     if unmapped.any():
@@ -425,13 +339,104 @@ def attach_ward_geography(
             f"the {len(valid)} current upper-tier LA codes via data/raw/{CTYUA_LOOKUP_FILE} "
             f"(got {example['area_code']!r}; {int(unmapped.sum())} wards affected)"
         )
-    for column in ["ward_code", "ward_name", "lad_code", "area_code", "method"]:
-        frame[column] = frame[column].astype(str)
+    frame["area_code"] = frame["area_code"].astype(str)
     return frame[WARD_COLUMNS].sort_values("ward_code", ignore_index=True)
 
 
-def build_ward_outputs(raw_dir: Path, *, expected_la_count: int = UPPER_TIER_LA_COUNT) -> WardOutputs:
-    """Build the ward indicator table and the ward and LA map geometry.
+def check_lsoas_in_their_las(
+    lsoa_polygons: gpd.GeoDataFrame,
+    ward_lsoas: pd.DataFrame,
+    lad_to_upper_tier: pd.DataFrame,
+    la_geometry: gpd.GeoDataFrame,
+) -> int:
+    """Check that LSOA polygons sit in their own LA: proof that no geometry moved to another row.
+
+    Each LSOA's inner point (``point_on_surface``) is tested against the polygon of the LA of
+    its File 3 district.
+
+    Returns:
+        The number of LSOAs whose point lies outside their LA polygon.
+
+    Raises:
+        BuildError: if fewer than ``MIN_LSOAS_INSIDE_THEIR_LA`` of the points are inside.
+    """
+    districts = ward_lsoas.set_index("lsoa_code")["lad_code"]
+    area = upper_tier_of(lsoa_polygons["lsoa_code"].map(districts), lad_to_upper_tier)
+    la_polygon = la_geometry.set_index("area_code").geometry.reindex(area.to_numpy()).to_numpy()
+    points = shapely.point_on_surface(lsoa_polygons.geometry.to_numpy())
+    inside = shapely.contains(la_polygon, points)  # a missing LA polygon counts as outside
+    if inside.mean() < MIN_LSOAS_INSIDE_THEIR_LA:
+        example = lsoa_polygons["lsoa_code"].to_numpy()[~inside][0]
+        raise BuildError(
+            f"data/raw/{LSOA_POLYGONS_FILE}: only {inside.mean():.1%} of LSOA polygons lie in their own LA "
+            f"(e.g. {example}); geometries are probably shifted against rows"
+        )
+    return int((~inside).sum())
+
+
+def dissolve_by_ward(lsoa_polygons: gpd.GeoDataFrame, ward_lsoas: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Dissolve LSOA polygons into their best-fit wards.
+
+    The LSOA polygons form a coverage (neighbours share edges), so each ward is a
+    ``shapely.coverage_union_all`` of its LSOAs: fast, and no slivers. Where a shared edge has
+    a vertex on one side only (a handful of LSOA pairs), the coverage union fails or returns an
+    invalid shape; those wards are unioned by overlay (``union_all``) instead.
+
+    Parameters:
+        lsoa_polygons: ``read_lsoa_polygons`` output.
+        ward_lsoas: ``assign_lsoas_to_wards`` output (``lsoa_code`` -> ``ward_code``).
+
+    Returns:
+        GeoDataFrame with ``ward_code`` and ``geometry`` (EPSG:4326), one row per ward with
+        LSOAs, sorted by ``ward_code``.
+
+    Raises:
+        BuildError: naming an LSOA with no polygon (or a polygon but no ward), or a ward whose
+            dissolved area differs from its LSOAs' by more than ``MAX_DISSOLVE_AREA_CHANGE``.
+    """
+    ward_of = lsoa_polygons[["lsoa_code"]].merge(
+        ward_lsoas[["lsoa_code", "ward_code"]], on="lsoa_code", how="outer", indicator=True
+    )
+    unmatched = ward_of["_merge"] != "both"
+    if unmatched.any():
+        raise BuildError(
+            f"data/raw/{LSOA_POLYGONS_FILE} and data/raw/{LSOA_WARD_LOOKUP_FILE} disagree on "
+            f"{int(unmatched.sum())} English LSOAs, e.g. {ward_of.loc[unmatched, 'lsoa_code'].iloc[0]}"
+        )
+    wards = lsoa_polygons["lsoa_code"].map(ward_lsoas.set_index("lsoa_code")["ward_code"]).to_numpy()
+    order = np.argsort(wards, kind="stable")
+    wards, polygons = wards[order], lsoa_polygons.geometry.to_numpy()[order]
+    starts = np.flatnonzero(np.r_[True, wards[1:] != wards[:-1]])
+    ends = np.r_[starts[1:], len(wards)]
+    dissolved = []
+    for start, end in zip(starts, ends, strict=True):
+        parts = polygons[start:end]
+        try:
+            shape = shapely.coverage_union_all(parts)
+        except shapely.errors.GEOSException:  # "CoverageUnion cannot process incorrectly noded inputs"
+            shape = None
+        if shape is None or not shape.is_valid:
+            shape = shapely.union_all(parts)
+        dissolved.append(shape)
+    shapes = np.array(dissolved, dtype=object)
+    lsoa_area = np.add.reduceat(shapely.area(polygons), starts)
+    change = np.abs(shapely.area(shapes) - lsoa_area) / lsoa_area
+    if (change > MAX_DISSOLVE_AREA_CHANGE).any():
+        worst = int(np.argmax(change))
+        raise BuildError(
+            f"ward {wards[starts[worst]]}: its dissolved shape's area differs from its LSOAs' by "
+            f"{change[worst]:.2g} of it (LSOA polygons in data/raw/{LSOA_POLYGONS_FILE} overlap?)"
+        )
+    return gpd.GeoDataFrame({"ward_code": wards[starts].astype(str)}, geometry=shapes, crs=WGS84)
+
+
+def build_ward_outputs(
+    raw_dir: Path,
+    *,
+    expected_la_count: int = UPPER_TIER_LA_COUNT,
+    progress: Callable[[str], None] = lambda message: None,
+) -> WardOutputs:
+    """Build the ward and LSOA tables, LA low-income figures and the ward and LA map geometry.
 
     Reads only from ``raw_dir``; writes nothing.
 
@@ -439,41 +444,41 @@ def build_ward_outputs(raw_dir: Path, *, expected_la_count: int = UPPER_TIER_LA_
         raw_dir: folder holding the raw files (``data/raw``).
         expected_la_count: number of current English upper-tier LAs (153; smaller only for
             test fixtures).
+        progress: called with a one-line summary after the tables and after the shapes (the
+            build prints each with its time).
 
     Returns:
-        ``WardOutputs`` with ``wards`` (``WARD_COLUMNS``), ``ward_geometry`` and
-        ``la_geometry`` (see the class docstring).
+        ``WardOutputs`` (see the class docstring).
 
     Raises:
-        BuildError: if a raw file lacks a column, the ward geometry looks shifted, the LSOA
-            files disagree, or a ward does not map to one of the 153 current LAs.
+        BuildError: if a raw file lacks a column or a value, the files disagree on LSOAs or
+            districts, a ward or district does not map to one of the current LAs, or the LSOA
+            geometry looks shifted.
     """
-    wards = read_ward_polygons(raw_dir)
     la_geometry = read_la_polygons(raw_dir, expected_count=expected_la_count)
-
-    lsoas = read_lsoa_polygons(raw_dir)
-    lsoa_indicators = stage_lsoa_indicators(read_lsoa_deprivation(raw_dir), read_lsoa_population(raw_dir))
-    missing = sorted(set(lsoa_indicators["lsoa_code"]) - set(lsoas["lsoa_code"]))
-    if missing:
-        raise BuildError(
-            f"data/raw/{LSOA_POLYGONS_FILE}: {len(missing)} LSOAs with IoD2019 data have no polygon, e.g. {missing[0]}"
-        )
-
-    assignment = assign_lsoas_to_wards(lsoas, wards)
-    weights = ward_lsoa_weights(assignment, lsoas, wards)
-    indicators = ward_indicators(weights, lsoa_indicators)
-    # Every ward gets LSOAs by point or by overlay, or area_weighted_shares has already raised;
-    # this guards the contract "one row per ward" against future edits.
-    unfilled = sorted(set(wards["ward_code"]) - set(indicators["ward_code"]))
-    if unfilled:
-        raise BuildError(f"ward {unfilled[0]} has no indicators ({len(unfilled)} wards)")
-    ward_frame = attach_ward_geography(
-        indicators,
-        read_ward_lookup(raw_dir),
-        read_lad_to_upper_tier(raw_dir),
-        la_geometry["area_code"],
+    la_codes = la_geometry["area_code"].tolist()
+    lad_to_upper_tier = read_lad_to_upper_tier(raw_dir)
+    lookup = read_lsoa_ward_lookup(raw_dir)
+    lsoa_indicators = stage_lsoa_indicators(
+        read_lsoa_imd(raw_dir), read_lsoa_idaci(raw_dir), read_idaci_numerator(raw_dir)
     )
-    ward_geometry = gpd.GeoDataFrame(wards[["ward_code"]], geometry=wards.geometry, crs=WGS84).sort_values(
-        "ward_code", ignore_index=True
+    ward_lsoas = assign_lsoas_to_wards(lookup, lsoa_indicators)
+    low_income_wards = stage_ward_low_income(read_low_income(raw_dir, LOW_INCOME_WARD_FILE, WARD_AREA_COLUMNS))
+    wards = assemble_wards(lookup, ward_indicators(ward_lsoas), low_income_wards, lad_to_upper_tier, la_codes)
+    low_income_la = build_low_income_la(
+        read_low_income(raw_dir, LOW_INCOME_DISTRICT_FILE, DISTRICT_AREA_COLUMNS), lad_to_upper_tier, la_codes
     )
-    return WardOutputs(wards=ward_frame, ward_geometry=ward_geometry, la_geometry=la_geometry)
+    with_lsoas = int((wards["method"] == "best_fit").sum())
+    progress(f"wards: {len(wards)} May 2024 wards ({with_lsoas} with LSOAs), {len(ward_lsoas)} LSOAs")
+
+    lsoa_polygons = read_lsoa_polygons(raw_dir)
+    check_lsoas_in_their_las(lsoa_polygons, ward_lsoas, lad_to_upper_tier, la_geometry)
+    ward_geometry = dissolve_by_ward(lsoa_polygons, ward_lsoas)
+    progress(f"ward shapes: {len(ward_geometry)} dissolved from LSOA 2021 polygons")
+    return WardOutputs(
+        wards=wards,
+        ward_lsoas=ward_lsoas,
+        low_income_la=low_income_la,
+        ward_geometry=ward_geometry,
+        la_geometry=la_geometry,
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from etl.contracts import CONTRACTS, RULES, check_rule, check_table
+from etl.errors import BuildError
 
 ENGLAND = "E92000001"
 
@@ -190,3 +192,68 @@ def test_district_gld_2022_matches_the_official_file(db):
         "SELECT pct, children, achieved FROM gld_district_2022 WHERE lad_code='E07000105' AND pupil_group='all'"
     ).fetchone()
     assert row == (68.6, 1594, 1093)
+
+
+def test_wards_are_the_may_2024_best_fit_wards(db):
+    # DATA_GUIDE section 8: ONS's best-fit lookup puts the 33,755 English LSOAs in 6,784 wards;
+    # each ward maps to one of the 153 LAs.
+    best_fit, lsoas, las = db.execute(
+        "SELECT count(*) FILTER (WHERE method = 'best_fit'), sum(lsoas), count(DISTINCT area_code) FROM wards"
+    ).fetchone()
+    assert (best_fit, lsoas, las) == (6784, 33755, 153)
+
+
+def test_birmingham_children_in_low_income_are_dwp_s_published_figures(db):
+    # DATA_GUIDE section 8: 69 wards, 115,184 children summed over wards vs 115,183 in the LA table;
+    # Alum Rock has the most (5,107, 66.0%).
+    wards, summed = db.execute(
+        "SELECT count(*), sum(low_income_children_2025) FROM wards WHERE area_code = 'E08000025'"
+    ).fetchone()
+    assert (wards, summed) == (69, 115_184)
+    la = db.execute("SELECT children FROM low_income_la WHERE area_code = 'E08000025' AND fye = 2025").fetchone()
+    assert la == (115_183,)
+    most = db.execute(
+        "SELECT ward_name, low_income_children_2025, pct_low_income_2025 FROM wards WHERE area_code = 'E08000025' "
+        "ORDER BY low_income_children_2025 DESC LIMIT 1"
+    ).fetchone()
+    assert most == ("Alum Rock", 5107, 66.0)
+
+
+# Each ward rule, and a one-row change to the built tables that it must catch.
+WARD_RULE_BREAKS = [
+    (
+        "every ward is mapped to one of the 153 LAs",
+        "UPDATE wards SET area_code = 'E08000016' WHERE ward_code = '{ward}'",
+    ),
+    (
+        "every English LSOA of the lookup is counted in exactly one ward",
+        "UPDATE ward_lsoas SET ward_code = '{other}' WHERE lsoa_code = (SELECT min(lsoa_code) FROM ward_lsoas "
+        "WHERE ward_code = '{ward}')",
+    ),
+    ("best_fit wards have LSOAs", "UPDATE wards SET method = 'no_lsoa' WHERE ward_code = '{ward}'"),
+    (
+        "ward sums of income-deprived children",
+        "UPDATE wards SET income_deprived_children = income_deprived_children + 1 WHERE ward_code = '{ward}'",
+    ),
+    (
+        "ward sum of children in low income",
+        "UPDATE wards SET low_income_children_2025 = low_income_children_2025 + 100 WHERE ward_code = '{ward}'",
+    ),
+    ("every LA and England has both years", "DELETE FROM low_income_la WHERE area_code = 'E92000001' AND fye = 2024"),
+]
+
+
+@pytest.mark.parametrize(("rule_name", "change"), WARD_RULE_BREAKS, ids=[name for name, _ in WARD_RULE_BREAKS])
+def test_ward_rules_catch_a_broken_row(db, rule_name, change):
+    rule = next(rule for rule in RULES if rule_name in rule.name)
+    copy = duckdb.connect()
+    for table in ("areas", "wards", "ward_lsoas", "low_income_la"):
+        copy.register("frame", db.execute(f'SELECT * FROM "{table}"').df())  # noqa: S608 - names listed above
+        copy.execute(f'CREATE TABLE "{table}" AS SELECT * FROM frame')
+        copy.unregister("frame")
+    check_rule(copy, rule)  # the built tables pass
+    # Alum Rock (Birmingham, 13 LSOAs) and a neighbouring Birmingham ward.
+    ward, other = "E05011120", "E05011121"
+    copy.execute(change.format(ward=ward, other=other))
+    with pytest.raises(BuildError, match="contract failed"):
+        check_rule(copy, rule)

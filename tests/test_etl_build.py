@@ -20,8 +20,8 @@ from etl.raw_files import (
     LA_POLYGONS_FILE,
     LAIT_FILE,
     LSOA_POLYGONS_FILE,
+    LSOA_WARD_LOOKUP_FILE,
     SMAPEY_FILE,
-    WARD_POLYGONS_FILE,
 )
 from etl.register import sha256_of, update_registration
 
@@ -135,8 +135,8 @@ def test_a_cohort_of_no_children_has_no_percentage():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("relative", "kind"),
-    [(WARD_POLYGONS_FILE, "an R data file"), (LSOA_POLYGONS_FILE, "GeoJSON"), (LA_POLYGONS_FILE, "GeoJSON")],
-    ids=["ward-rda", "lsoa-geojson", "counties-geojson"],
+    [(LSOA_POLYGONS_FILE, "an R data file"), (LSOA_WARD_LOOKUP_FILE, "an R data file"), (LA_POLYGONS_FILE, "GeoJSON")],
+    ids=["lsoa-rda", "lookup-rda", "counties-geojson"],
 )
 def test_a_cut_boundary_file_fails_the_build_in_one_line(data_copy, relative, kind):
     path = data_copy / "raw" / relative
