@@ -441,3 +441,73 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
         ),
     )
     return configure(chart)
+
+
+def cumulative_share_chart(
+    data: pd.DataFrame, area_name: str, title: str | None = None, description: str | None = None
+) -> alt.Chart:
+    """Where the children are: the share of the LA's children held by its wards, most first, one line for
+    each count (children in relative low income; in income-deprived families), with the half marked.
+
+    `data`: counted (the line's name), rank (wards so far, most children first), ward, cumulative_pct,
+    in_half (the ward is among the fewest that hold half).
+    """
+    # Not "count": Vega's facet adds a field of that name to each line's group, and the first line vanished.
+    counts = list(dict.fromkeys(data["counted"]))
+    colour = alt.Color(
+        "counted:N",
+        title=None,
+        scale=alt.Scale(domain=counts, range=[FSM_COLOUR, ALL_COLOUR][: len(counts)]),
+        legend=alt.Legend(orient="top", direction="vertical"),
+    )
+    x = alt.X(
+        "rank:Q",
+        title="Wards, those with the most children first",
+        scale=alt.Scale(domainMin=0, nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
+    y = alt.Y("cumulative_pct:Q", title="% of the LA's children (running total)", scale=alt.Scale(domain=[0, 100]))
+    tooltip = [
+        alt.Tooltip("counted:N", title="Children"),
+        alt.Tooltip("rank:Q", title="Wards"),
+        alt.Tooltip("ward:N", title="Last ward added"),
+        alt.Tooltip("cumulative_pct:Q", title="Running total (%)", format=".1f"),
+    ]
+    # The two counts often run almost together: the first is drawn wide and solid, the second thin and
+    # dashed on top of it, so both stay visible where they overlap.
+    lines = (
+        alt.Chart(data)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            strokeWidth=alt.StrokeWidth("counted:N", scale=alt.Scale(domain=counts, range=[6, 2.5]), legend=None),
+            strokeDash=alt.StrokeDash("counted:N", scale=alt.Scale(domain=counts, range=[[1, 0], [6, 3]]), legend=None),
+        )
+    )
+    points = alt.Chart(data).mark_point(filled=True, size=30).encode(x=x, y=y, color=colour, tooltip=tooltip)
+    half = alt.Chart(pd.DataFrame({"y": [50]})).mark_rule(strokeDash=[6, 4], color="#4b5563").encode(y="y:Q")
+    half_label = (
+        alt.Chart(pd.DataFrame({"y": [50], "text": ["half"]}))
+        .mark_text(align="left", dx=6, dy=-8, fontSize=13, color="#374151", font=FONT)
+        .encode(y="y:Q", x=alt.value(0), text="text:N")
+    )
+    reached = (
+        alt.Chart(data)
+        .transform_filter(alt.datum.in_half)
+        .transform_joinaggregate(last="max(rank)", groupby=["counted"])
+        .transform_filter("datum.rank == datum.last")
+        .mark_point(shape="diamond", size=200, filled=True, opacity=1)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    chart = alt.layer(half, half_label, lines, points, reached).properties(
+        width="container",
+        height=340,
+        title=alt.Title(
+            title or f"{area_name}: where the children are",
+            subtitle="Running total of the LA's children, wards with the most first · diamond: the ward that makes half",
+        ),
+        description=description or f"Cumulative share of children by ward in {area_name}",
+    )
+    return configure(chart)

@@ -25,6 +25,7 @@ REQUIRED_TABLES = (
     "fsm_eligibility",
     "deprivation_la",
     "wards",
+    "low_income_la",
     "gld_district_2022",
     "sources",
     "build_info",

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import struct
+import textwrap
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -115,12 +116,14 @@ def arrow_datasets(spec: dict) -> dict:
     return {**spec, "datasets": datasets}
 
 
-def footer_lines(area_name: str, years: str, framework_break: bool, extra: str | None = None) -> list[str]:
-    """The footer every exported chart carries."""
+def footer_lines(
+    area_name: str, years: str, framework_break: bool, extra: str | None = None, source: str = SOURCE_LINE
+) -> list[str]:
+    """The footer every exported chart carries; `source` names the sources of what the chart shows."""
     lines = [f"{area_name} · data {years}"]
     if extra:
         lines.append(extra)
-    lines.append(SOURCE_LINE)
+    lines.append(source)
     if framework_break:
         lines.append(FRAMEWORK_NOTE)
     lines.append(f"Generated {date.today():%d %B %Y} by the GLD data profile explorer.")
@@ -128,6 +131,8 @@ def footer_lines(area_name: str, years: str, framework_break: bool, extra: str |
 
 
 def _footer_spec(lines: list[str], width: int) -> dict:
+    # Long lines wrap rather than end in "…": about 8 px a character at 15 px Arial.
+    lines = [part for line in lines for part in textwrap.wrap(line, width=width // 8) or [""]]
     return {
         "data": {"values": [{"i": i, "line": line} for i, line in enumerate(lines)]},
         "mark": {
@@ -160,7 +165,16 @@ def with_footer(spec: dict, lines: list[str], width: int = EXPORT_WIDTH) -> dict
         spec["width"] = width
     else:
         width = 1000  # facets and concatenations keep their own widths; keep the footer beside them
-    return {**top, "vconcat": [spec, _footer_spec(lines, width)], "padding": 24, "background": "white", "spacing": 18}
+    # The title goes on the whole figure: left on the chart, a legend at its top was drawn above it.
+    title = {"title": spec.pop("title")} if "title" in spec else {}
+    return {
+        **top,
+        **title,
+        "vconcat": [spec, _footer_spec(lines, width)],
+        "padding": 24,
+        "background": "white",
+        "spacing": 18,
+    }
 
 
 def png_size(png: bytes) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import dataclass
 from html import escape
 
@@ -23,7 +24,7 @@ import pydeck as pdk
 import shapely
 import streamlit as st
 
-from profiles.db import data_dir, data_unavailable
+from profiles.db import data_dir, data_unavailable, query
 
 # About 1 km: invisible at national scale, and it keeps the national map's JSON small enough that
 # Streamlit keeps its click selections (much larger maps lose them; docs/PERFORMANCE.md).
@@ -381,6 +382,24 @@ def la_features() -> list[dict]:
     ]
 
 
+def ward_label_points(ward_codes: tuple[str, ...]) -> pd.DataFrame:
+    """A point inside each ward (shapely's representative point) and its name, for labels on a PNG."""
+    geometry = _geometry("ward_boundaries.parquet", "ward_code")
+    present = [code for code in ward_codes if code in geometry.index]
+    if not present:
+        return pd.DataFrame(columns=["longitude", "latitude", "text"])
+    names = query("SELECT ward_code, ward_name FROM wards WHERE list_contains(?, ward_code)", [present])
+    name_of = dict(zip(names["ward_code"], names["ward_name"]))
+    points = shapely.point_on_surface(geometry.loc[present, "geometry"].values)
+    return pd.DataFrame(
+        {
+            "longitude": shapely.get_x(points),
+            "latitude": shapely.get_y(points),
+            "text": [name_of.get(code, code) for code in present],
+        }
+    )
+
+
 def ward_features(ward_codes: tuple[str, ...]) -> list[dict]:
     """GeoJSON features of the given wards (5 dp) for static maps."""
     geometry = _geometry("ward_boundaries.parquet", "ward_code")
@@ -404,10 +423,12 @@ def static_map(
     title: str,
     legend_title: str,
     outline: set[str] | None = None,
+    labels: pd.DataFrame | None = None,
 ) -> alt.TopLevelMixin:
     """An Altair choropleth with a legend, for PNG export (the same colours as the live map).
 
-    `values` has `key`, `name` and `label` columns in the order of `fills`.
+    `values` has `key`, `name` and `label` columns in the order of `fills`; `labels` (longitude,
+    latitude, text) names some areas on the map, each at a point inside it.
     """
     by_key = {
         row[key]: {
@@ -430,18 +451,29 @@ def static_map(
     edges = base.transform_filter("datum.properties.outlined").mark_geoshape(
         filled=False, stroke="#ea580c", strokeWidth=2.5
     )
-    map_chart = alt.layer(shapes, edges).properties(width=1000, height=900)
+    layers = [shapes, edges]
+    if labels is not None and not labels.empty:
+        named = alt.Chart(labels).encode(longitude="longitude:Q", latitude="latitude:Q", text="text:N")
+        text = {"fontSize": 15, "fontWeight": "bold", "font": FONT, "dy": -10}
+        layers += [
+            alt.Chart(labels)
+            .mark_circle(size=40, color="#111827")
+            .encode(longitude="longitude:Q", latitude="latitude:Q"),
+            named.mark_text(**text, stroke="white", strokeWidth=4, strokeJoin="round"),  # a halo over the fills
+            named.mark_text(**text, color="#111827"),
+        ]
+    map_chart = alt.layer(*layers).properties(width=1000, height=900)
     entries = pd.DataFrame(
         [{"order": i, "colour": colour, "label": label} for i, (colour, label) in enumerate(legend.entries)]
     )
     legend_chart = (
         alt.Chart(entries)
-        .mark_square(size=420, stroke="#5a5a5a")
+        .mark_square(size=420, stroke="#5a5a5a", opacity=1)  # squares are drawn at 0.7 unless told: paler than the map
         .encode(
             y=alt.Y(
                 "label:N",
                 sort=alt.SortField("order"),
-                title=legend_title,
+                title=None,
                 axis=alt.Axis(
                     orient="right",
                     labelFontSize=16,
@@ -454,7 +486,12 @@ def static_map(
             ),
             color=alt.Color("colour:N", scale=None),
         )
-        .properties(width=30, height=34 * len(entries))
+        .properties(
+            width=30,
+            height=34 * len(entries),
+            # Above the swatches, a few words a line (an axis title would run sideways up the page edge).
+            title=alt.Title(textwrap.wrap(legend_title, 24), fontSize=16, anchor="start", fontWeight="bold"),
+        )
     )
     return (
         alt.hconcat(map_chart, legend_chart, spacing=30)

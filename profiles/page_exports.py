@@ -6,13 +6,15 @@ so a page revisited for the same LA and options draws its charts without any Alt
 
 from __future__ import annotations
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from profiles.areas import area_name
-from profiles.charts import gap_chart, peer_dot_chart, peer_trend_chart, trajectory_chart
+from profiles.charts import cumulative_share_chart, gap_chart, peer_dot_chart, peer_trend_chart, trajectory_chart
 from profiles.exports import Export, footer_lines, plan_pack
 from profiles.groups import in_sentence
-from profiles.maps import decile_colours, static_map, ward_features
+from profiles.maps import static_map, ward_features, ward_label_points
 from profiles.peers import (
     PEER_SETS,
     comparison,
@@ -26,7 +28,21 @@ from profiles.peers import (
 )
 from profiles.profile import Profile, build_profile, gap_data, gap_sentence, summary_sentence, trajectory_data
 from profiles.targets import academic_year
-from profiles.wards import WARD_MEASURES, WardFilters, apply_filters, summary, ward_table
+from profiles.wards import (
+    CHILD_COUNTS,
+    VINTAGES,
+    WARD_MEASURES,
+    WARD_SOURCE,
+    WardFilters,
+    apply_filters,
+    measure_colours,
+    summary,
+    top_wards,
+    value_text,
+    ward_grid,
+    ward_table,
+    where_children_are,
+)
 
 
 def _years(profile: Profile) -> str:
@@ -137,7 +153,7 @@ def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None =
 
 
 def ward_exports(code: str, measure: str = "idaci_decile", filters: WardFilters | None = None) -> list[Export]:
-    """The ward map (static) and the filtered ward table as an export."""
+    """The ward map (static, with the first wards by the measure named on it) and where the children are."""
     wards = ward_table(code)
     if wards.empty:
         return []
@@ -145,17 +161,13 @@ def ward_exports(code: str, measure: str = "idaci_decile", filters: WardFilters 
     shown = apply_filters(wards, filters)
     name = area_name(code)
     spec = WARD_MEASURES[measure]
-    from profiles.maps import classify
-
     values = wards.rename(columns={"ward_name": "name"}).copy()
-    if spec.kind == "decile":
-        fills, legend = decile_colours(values[spec.column])
-    else:
-        fills, legend = classify(values[spec.column], "purples", decimals=0, reverse=spec.kind == "rank")
+    fills, legend = measure_colours(values[spec.column], measure)
     visible = set(shown["ward_code"])
     fills = [fill if c in visible else [255, 255, 255, 0] for fill, c in zip(fills, values["ward_code"])]
-    values["label"] = values[spec.column].astype(str)
-    estimated = set(values.loc[values["method"] == "area_weighted", "ward_code"])
+    values["label"] = [value_text(v, spec.kind) for v in values[spec.column]]
+    top, _ = top_wards(shown, measure)
+    named = shown[shown["ward_name"].isin(top["Ward"])]["ward_code"]
     chart = static_map(
         ward_features(tuple(values["ward_code"])),
         "ward_code",
@@ -164,24 +176,49 @@ def ward_exports(code: str, measure: str = "idaci_decile", filters: WardFilters 
         legend,
         f"{name}: {spec.label} by ward",
         spec.label,
-        outline=estimated,
+        labels=ward_label_points(tuple(named)),
     )
-    text = summary(name, wards, shown)
+    data = ward_grid(shown)
     return [
         Export(
             "wards_map",
             chart,
-            shown,
-            text,
+            data,
+            summary(name, wards, shown),
             footer_lines(
                 name,
-                "IoD2019 (LSOA ranks), mid-2015 population, December 2023 wards",
+                VINTAGES,
                 False,
-                "GLD is not published by ward. Orange outline: values estimated by area weighting; "
-                "white: outside the filters.",
+                f"GLD is not published by ward. White: outside the filters. Named: the first {len(named)} wards "
+                "by the map's measure.",
+                WARD_SOURCE,
             ),
-        )
+        ),
+        where_children_export(code),
     ]
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def where_children_export(code: str) -> Export:
+    """The fewest wards that hold half of the LA's children in relative low income (and in income-deprived
+    families): both sentences, and the running share of every ward as a chart, with its data."""
+    wards, name = ward_table(code), area_name(code)
+    parts, sentences = [], []
+    for column, (what, source) in CHILD_COUNTS.items():
+        sentence, data = where_children_are(name, wards, column)
+        sentences.append(sentence)
+        parts.append(data.assign(counted=f"{what[0].upper()}{what[1:]} ({source})"))
+    data = pd.concat(parts, ignore_index=True)
+    text = " ".join(sentences)
+    chart_data = data[["counted", "rank", "ward", "district", "children", "share_pct", "cumulative_pct", "in_half"]]
+    return Export(
+        "wards_where_the_children_are",
+        cumulative_share_chart(chart_data, name, description=text) if not chart_data.empty else alt.Chart().mark_text(),
+        chart_data,
+        text,
+        footer_lines(name, VINTAGES, False, "GLD is not published by ward.", WARD_SOURCE),
+        screen_title="Where the children are",
+    )
 
 
 def plan_pack_for(code: str) -> bytes:

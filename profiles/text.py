@@ -89,6 +89,17 @@ METHODS: list[tuple[str, str]] = [
         "FSM figure is not part of the all-children one, and FSM-eligible children count towards both.",
     ),
     ("Intervals", "95% Wilson score intervals from the percentage and the cohort size (published or estimated)."),
+    (
+        "Wards",
+        "May 2024 wards. Deprivation: IoD2025 ranks and deciles of the LSOAs (2021) that ONS's best-fit lookup puts "
+        "in each ward, averaged with each LSOA counting equally, since the files give no population to weight by; "
+        "done the same way for each LA, this reproduces IoD2025's published share of LSOAs in England's most "
+        "deprived 10% exactly, and its population-weighted average rank to within about 1,000 places (median "
+        "160). Children in income-deprived families: IoD2025's IDACI numerator summed over those LSOAs. Children "
+        "in relative low income after housing costs: DWP, FYE 2025 and FYE 2024, rounded and open to revision; "
+        "each LA's ward figures add up to its published total within DWP's rounding. Ward shapes are the LSOAs "
+        "joined together. IoD2019 is shown only for the LA as a whole, to compare its rank with 2025.",
+    ),
 ]
 
 

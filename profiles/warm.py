@@ -31,7 +31,7 @@ def enabled() -> bool:
 def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     """Build and cache every LA's profile charts, May 2025 peer charts and ward map. Returns the LAs warmed."""
     from profiles.overview import england_trajectory_export
-    from profiles.page_exports import peer_exports_for, peer_trend_export, profile_exports_for
+    from profiles.page_exports import peer_exports_for, peer_trend_export, profile_exports_for, where_children_export
     from profiles.peers import peer_codes
     from profiles.queries import latest_year
     from profiles.wards import DEFAULT_MEASURE, WardFilters, apply_filters, ward_map_for, ward_table
@@ -48,6 +48,7 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
         wards = ward_table(code)
         if not wards.empty:  # the wards page's first view: every filter at its default
             ward_map_for(code, DEFAULT_MEASURE, tuple(apply_filters(wards, WardFilters())["ward_code"]))
+            where_children_export(code)
         time.sleep(pause)
     return len(codes)
 

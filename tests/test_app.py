@@ -183,14 +183,19 @@ def open_ward_grid(app: AppTest) -> AppTest:
 
 
 def test_wards_page_with_filters_from_url():
-    app = run_page("wards", "E08000018", dec=["1", "3"], minkids="1000", measure="IMD average rank (1 = most deprived)")
+    from profiles.wards import WARD_MEASURES
+
+    app = run_page("wards", "E08000018", dec=["1", "3"], minkids="1000", measure=WARD_MEASURES["imd_avg_rank"].label)
     assert not app.exception, app.exception
     open_ward_grid(app)
     assert app.session_state["dec"] == (1, 3)
     assert app.session_state["measure"] == "imd_avg_rank"
     table = app.dataframe[0].value
     assert len(table) > 0
-    assert (table["IDACI ward decile"] <= 3).all() and (table["Children 0–15"] >= 1000).all()
+    from profiles.wards import WARD_COLUMNS
+
+    deciles, children = table[WARD_COLUMNS["idaci_decile"]], table[WARD_COLUMNS["children_0_15"]]
+    assert (deciles <= 3).all() and (children >= 1000).all()
 
 
 def test_old_style_wards_link_opens_the_same_view():
@@ -237,7 +242,7 @@ def test_wards_page_lists_the_most_deprived_first():
     app = run_page("wards", "E08000018", measure="idaci_avg_rank")
     assert not app.exception
     shown = [h.proto.body for h in app.html if "wards shown" in h.proto.body]
-    assert len(shown) == 1 and "The first 10 of the 25 wards shown, by IDACI average rank" in shown[0]
+    assert len(shown) == 1 and "The first 10 of the 25 wards shown, by IDACI average LSOA rank, IoD2025" in shown[0]
     # The first row is the ward the summary names as the most income-deprived for children.
     first_ward = html.unescape(re.search(r'<th scope="row">([^<]+)</th>', shown[0]).group(1))
     assert f"The most income-deprived for children is {first_ward} " in page_text(app)

@@ -44,7 +44,7 @@ def test_footer_carries_la_years_source_note_and_date():
     assert lines[-1].startswith("Generated ")
     spec = with_footer(tiny_export().spec, lines)
     footer = spec["vconcat"][1]["data"]["values"]
-    assert [row["line"] for row in footer] == lines
+    assert " ".join(row["line"] for row in footer) == " ".join(lines)  # long lines wrap; nothing is lost
 
 
 def test_csv_is_exactly_the_plotted_data():
@@ -61,7 +61,7 @@ def test_not_a_png_is_refused():
 def test_plan_pack_for_rotherham():
     archive = zipfile.ZipFile(io.BytesIO(plan_pack_for("E08000018")))
     names = set(archive.namelist())
-    expected = {"profile_trajectory", "profile_fsm_gap", "peers_latest", "wards_map"}
+    expected = {"profile_trajectory", "profile_fsm_gap", "peers_latest", "wards_map", "wards_where_the_children_are"}
     assert names == {f"{n}.png" for n in expected} | {f"{n}.csv" for n in expected} | {"summary.md"}
     for name in names:
         content = archive.read(name)
@@ -69,7 +69,8 @@ def test_plan_pack_for_rotherham():
         if name.endswith(".png"):
             assert png_size(content)[0] >= MIN_WIDTH_PX
     summary = archive.read("summary.md").decode()
-    assert summary.count("Alt text: ") == 4
+    assert summary.count("Alt text: ") == 5
+    assert "7 of Rotherham's 25 wards hold half of its" in summary  # where the children are, in words
     assert "73.3%" in summary and "Rotherham" in summary
 
 
@@ -168,3 +169,56 @@ def test_csv_cells_a_spreadsheet_would_run_are_written_as_text():
     assert list(back["name"][:4]) == ['\'=HYPERLINK("http://x")', "'+1", "'-cmd", "'@SUM(A1)"]
     assert back["name"][4] == "Bristol, City of" and pd.isna(back["name"][5])
     assert list(back["change"][:3]) == [-0.4, 1.0, -2.5]  # numbers stay numbers
+
+
+def colour_pixels(png: bytes, hex_colour: str, tolerance: int = 40) -> int:
+    """How many pixels of a PNG are within `tolerance` (per channel) of a colour."""
+    import numpy as np
+    from PIL import Image
+
+    target = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    return int((np.abs(pixels - target).max(axis=2) <= tolerance).sum())
+
+
+def test_where_the_children_are_draws_both_lines_even_when_they_coincide():
+    from profiles.charts import ALL_COLOUR, FSM_COLOUR, cumulative_share_chart
+
+    # Two counts with the same running shares (40, 70, 90, 100 %): the lines lie on each other.
+    rows = [
+        {"counted": counted, "rank": rank, "ward": f"W{rank}", "cumulative_pct": pct, "in_half": rank <= 2}
+        for counted in ("Children in relative low income", "Children in income-deprived families")
+        for rank, pct in zip(range(1, 5), (40.0, 70.0, 90.0, 100.0), strict=True)
+    ]
+    chart = cumulative_share_chart(pd.DataFrame(rows), "Tiny")
+    png = export_png(Export("tiny", chart, pd.DataFrame(rows), "", footer_lines("Tiny", "2025", False)))
+    # The first line (orange) is drawn wide beneath the second (blue, thin, dashed): each shows along
+    # the whole chart (about 1,100 px of steps), far more than its legend symbol and points.
+    assert colour_pixels(png, FSM_COLOUR) > 3_000
+    assert colour_pixels(png, ALL_COLOUR) > 1_500
+
+
+def test_long_footer_lines_wrap_instead_of_being_cut():
+    long_line = "IoD2025 " + "and a long vintage statement " * 12
+    lines = footer_lines("Somewhere", long_line.strip(), False)
+    spec = with_footer(tiny_export().spec, lines, width=800)
+    printed = [row["line"] for row in spec["vconcat"][1]["data"]["values"]]
+    assert len(printed) > len(lines) + 3 and all(len(line) <= 100 for line in printed)
+    assert " ".join(printed) == " ".join(lines)  # every word kept, in order
+
+
+def test_a_png_puts_its_title_above_a_top_legend():
+    spec = with_footer(tiny_export().spec, ["a footer"])
+    assert spec["title"] == "Tiny" and "title" not in spec["vconcat"][0]
+
+
+@pytest.mark.slow
+def test_ward_exports_name_the_ward_sources_not_the_gld_ones():
+    from profiles.page_exports import ward_exports
+    from profiles.wards import DEFAULT_MEASURE, WardFilters
+
+    for item in ward_exports("E08000018", DEFAULT_MEASURE, WardFilters()):
+        footer = " ".join(item.footer)
+        assert "English Indices of Deprivation 2025" in footer and "Children in low income families" in footer
+        assert "IoD2019" not in footer and "LAIT" not in footer
+        assert "May 2024 ward" in footer and "FYE 2025" in footer

@@ -93,9 +93,10 @@ def test_kent_ward_map_payload_under_300_kb():
     from profiles.wards import ward_map, ward_table
 
     wards = ward_table("E10000016")
-    assert len(wards) == 265
-    deck, _ = ward_map("E10000016", "idaci_decile", wards, wards)
-    assert payload_bytes(deck) < 300_000
+    assert len(wards) == 255  # Kent's May 2024 wards
+    for measure in ("idaci_decile", "imd_avg_rank", "pct_low_income_2025"):
+        deck, _ = ward_map("E10000016", measure, wards, wards)
+        assert payload_bytes(deck) < 300_000, measure
 
 
 def test_cached_ward_map_is_shared_and_fades_the_wards_filtered_out():
@@ -108,7 +109,7 @@ def test_cached_ward_map_is_shared_and_fades_the_wards_filtered_out():
     deck, _ = ward_map_for("E08000018", "idaci_decile", shown)
     assert ward_map_for("E08000018", "idaci_decile", shown)[0] is deck  # one deck, one JSON, shared
     rows = json.loads(deck.to_json())["layers"][0]["data"]
-    assert len(rows) == len(wards)
+    assert {row["ward_code"] for row in rows} == set(wards["ward_code"])  # a row per part of each ward
     faded = {row["ward_code"] for row in rows if row["fill"][3] == 0}
     assert faded == set(wards["ward_code"]) - set(shown)
 
@@ -176,15 +177,15 @@ def test_ward_map_layers_and_no_base_map():
     # pydeck's placeholder style with no provider: Streamlit then draws no base map and asks no
     # tile server for one (with map_style=None it would put in Carto's).
     assert spec["mapStyle"] == "__MAP_STYLE__"
-    fills, borders, estimated = spec["layers"]
+    fills, borders = spec["layers"]  # nothing is estimated by area any more: no outline layer
     assert [layer["id"] for layer in spec["layers"] if layer["pickable"]] == ["ward_choropleth"]
-    assert len({row["ward_code"] for row in fills["data"]}) == 265 and not fills["stroked"]
+    assert len({row["ward_code"] for row in fills["data"]}) == 255 and not fills["stroked"]
     ring_segments = sum(len(ring) - 1 for row in fills["data"] for ring in row["polygon"])
     border_segments = sum(len(row["path"]) - 1 for row in borders["data"])
     assert border_segments < 0.6 * ring_segments  # Kent's shared borders drawn once: about half
-    weighted = wards.loc[wards["method"] == "area_weighted", "ward_code"]
-    rings = [ring for row in fills["data"] if row["ward_code"] in set(weighted) for ring in row["polygon"]]
-    assert len(weighted) > 0 and [row["path"] for row in estimated["data"]] == rings  # outlined exactly
+    # The tooltip names the ward and its district, not codes.
+    tooltip = deck._tooltip["html"]  # pydeck keeps the tooltip beside the JSON; Streamlit sends both
+    assert "{ward_name}</b>, {lad_name}" in tooltip and "{ward_code}" not in tooltip
     # Borders are placed in the same pixels as the fills (not left in longitude and latitude).
     xs = [x for row in fills["data"] for ring in row["polygon"] for x, _ in ring]
     ys = [y for row in fills["data"] for ring in row["polygon"] for _, y in ring]
@@ -230,36 +231,78 @@ def test_top_wards_on_a_tiny_fixture():
     wards = pd.DataFrame(
         {
             "ward_name": ["A", "B", "C", "D"],
+            "lad_name": ["North", "North", "South", "South"],
             "idaci_decile": [2, 1, 1, 5],
             "imd_decile": [2, 1, 3, 4],
             "idaci_avg_rank": [4000.4, 900.0, 700.0, 20000.0],
             "children_0_15": [1500.0, 800.6, 300.0, 2500.0],
-            "pct_children_idaci_decile1": [10.0, 55.5, 80.25, 0.0],
-            "method": ["lsoa_point", "lsoa_point", "area_weighted", "lsoa_point"],
+            "pct_low_income_2025": [10.0, 55.5, 80.25, 0.0],
+            "low_income_change": [0.4, -1.2, 2.5, 0.0],
         }
     )
     # Decile 1 first, the tie broken by the lower IDACI rank (C before B); then A; three asked for.
     table, caption = top_wards(wards, "idaci_decile", count=3)
-    assert list(table["Ward"]) == ["C", "B", "A"]
-    assert (
-        caption
-        == "The first 3 of the 4 wards shown, by IDACI national ward decile (1 = most deprived), most deprived first"
+    assert list(table["Ward"]) == ["C", "B", "A"] and list(table["District"]) == ["South", "North", "North"]
+    assert caption == (
+        "The first 3 of the 4 wards shown, by IDACI ward decile, IoD2025 (1 = most deprived), most deprived first"
     )
-    assert list(table["Children 0–15"]) == [300, 801, 1500] and list(table["Estimated"]) == [True, False, False]
+    assert list(table["Children aged 0–15"]) == [300, 801, 1500]
     assert list(table.columns) == [
         "Ward",
-        "IDACI ward decile",
-        "IDACI avg rank",
-        "Children 0–15",
+        "District",
+        "IDACI ward decile, IoD2025 (1 = most deprived)",
+        "Children aged 0–15",
+        "% in relative low income (DWP, FYE 2025)",
         "IMD ward decile",
-        "Estimated",
-    ]  # a measure that is also a standing column keeps its short heading
-    # Most children first; the highest share first; all four fit, so the caption says so.
+    ]  # a measure that is also a standing column is not repeated
+    # Most children first; the highest share first; the largest rise first; all four fit, so the caption says so.
     assert list(top_wards(wards, "children_0_15")[0]["Ward"]) == ["D", "A", "B", "C"]
-    table, caption = top_wards(wards, "pct_children_idaci_decile1")
-    assert list(table["Ward"]) == ["C", "B", "A", "D"] and table.iloc[0, 1] == 80.25
-    assert caption.startswith("The 4 wards shown, by % of children") and caption.endswith("highest first")
+    table, caption = top_wards(wards, "pct_low_income_2025")
+    assert list(table["Ward"]) == ["C", "B", "A", "D"] and table.iloc[0, 2] == 80.25
+    assert caption.startswith("The 4 wards shown, by % of children in relative low income") and caption.endswith(
+        "highest first"
+    )
+    assert list(top_wards(wards, "low_income_change")[0]["Ward"]) == ["C", "A", "D", "B"]
     assert top_wards(wards.head(1), "imd_decile")[1].startswith("The 1 ward shown,")
+
+
+def test_where_the_children_are_on_a_tiny_fixture():
+    from profiles.wards import where_children_are
+
+    wards = pd.DataFrame(
+        {
+            "ward_name": ["A", "B", "C", "D", "E"],
+            "lad_name": ["X"] * 5,
+            "low_income_children_2025": [100, 400, 300, 200, None],
+        }
+    )
+    # 1,000 children: B (400) holds 40%, with C (300) 70%: the fewest that hold half are B and C.
+    sentence, data = where_children_are("Tiny", wards, "low_income_children_2025")
+    assert sentence == (
+        "2 of Tiny's 4 wards hold half of its 1,000 children in relative low income (DWP, FYE 2025) "
+        "(1 ward with no figure left out): B, C."
+    )
+    assert list(data["ward"]) == ["B", "C", "D", "A"] and list(data["cumulative_pct"]) == [40.0, 70.0, 90.0, 100.0]
+    assert list(data["in_half"]) == [True, True, False, False]
+    # Exactly half with one ward: that ward alone.
+    even = wards.assign(low_income_children_2025=[500, 200, 200, 100, None])
+    assert where_children_are("Even", even, "low_income_children_2025")[0].startswith("1 of Even's 4 wards")
+
+
+def test_ward_filters_keep_only_what_they_can_judge():
+    from profiles.wards import WardFilters, apply_filters
+
+    wards = pd.DataFrame(
+        {
+            "ward_code": ["A", "B", "N"],
+            "idaci_decile": [1, 5, None],  # N: a ward with no LSOA of its own, no deprivation figures
+            "imd_decile": [2, 2, None],
+            "children_0_15": [100, 2000, None],
+        }
+    )
+    assert list(apply_filters(wards, WardFilters())["ward_code"]) == ["A", "B", "N"]
+    assert list(apply_filters(wards, WardFilters(decile_range=(1, 9)))["ward_code"]) == ["A", "B"]
+    assert list(apply_filters(wards, WardFilters(min_children=50))["ward_code"]) == ["A", "B"]
 
 
 def test_ward_filters_on_a_tiny_fixture():

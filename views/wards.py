@@ -8,20 +8,21 @@ import streamlit as st
 from profiles.areas import ENGLAND, area_name
 from profiles.groups import PUPIL_CHOICES
 from profiles.maps import DISTRICT_MAP_HEIGHT, WARD_MAP_HEIGHT, legend_html
-from profiles.page_exports import ward_exports
+from profiles.page_exports import ward_exports, where_children_export
 from profiles.wards import (
     DECILE_FILTERS,
     DEFAULT_MEASURE,
     DISTRICT_NOTE,
     GRID_FORMATS,
     MAP_NOTE,
-    METHOD_NOTE,
     WARD_MEASURES,
     WardFilters,
     apply_filters,
     context_rows,
     district_gld,
     district_map,
+    half_of_the_children,
+    method_note,
     summary,
     top_wards,
     ward_grid,
@@ -29,7 +30,7 @@ from profiles.wards import (
     ward_map_for,
     ward_table,
 )
-from views.common import copy_link, csv_button, figures_table, frame_table, lazy_expander, png_button
+from views.common import chart_block, copy_link, csv_button, figures_table, frame_table, lazy_expander, png_button
 from views.shell import current_la
 
 URL_PATH = "wards"
@@ -87,7 +88,7 @@ def controls(code: str, wards: pd.DataFrame) -> tuple[str, WardFilters]:
         bind="query-params",
     )
     min_children = row.number_input(
-        "At least this many children",
+        "At least this many children aged 0–15",
         min_value=0,
         max_value=100_000,
         value=FIRST_VIEW.min_children,
@@ -147,6 +148,19 @@ def context_panel(name: str, code: str) -> None:
         st.markdown(deprivation)  # one element: fewer for the browser to redraw on an LA switch
 
 
+def where_children_section(code: str) -> None:
+    """The fewest wards that hold half of the LA's children in low-income families (and income-deprived
+    ones): sentences, the running-share chart, its data and exports, and those wards listed."""
+    item = where_children_export(code)
+    chart_block("Where the children are", item)
+    if not item.data.empty:
+        low_income = item.data[item.data["counted"].str.contains("low income")]
+        frame_table(
+            half_of_the_children(low_income),
+            "The wards that hold half of the LA's children in relative low income, most first.",
+        )
+
+
 def district_layer(code: str, name: str) -> None:
     """For two-tier counties, on request: 2021/22 GLD by district (the only recent year published)."""
     if district_gld(code).empty:
@@ -191,8 +205,8 @@ def render() -> None:
     """One LA's wards: controls, map and LA context, districts, the wards of most need."""
     st.title("Wards")
     st.caption(
-        "Deprivation (English Indices of Deprivation 2019) and child population (mid-2015) by December 2023 "
-        "ward, for deciding where family hubs and outreach go."
+        "Deprivation (English Indices of Deprivation 2025) and children in low-income families (DWP, FYE 2025) by "
+        "May 2024 ward, for deciding where family hubs and outreach go."
     )
     code = current_la()
     if not code or code == ENGLAND:
@@ -204,7 +218,7 @@ def render() -> None:
         return
     add_clicked_ward(code)
     st.header(name)
-    st.info(METHOD_NOTE, icon="ℹ️")
+    st.info(method_note(name, wards), icon="ℹ️")
     measure, filters = controls(code, wards)
     shown = apply_filters(wards, filters)
     st.markdown(summary(name, wards, shown))
@@ -213,6 +227,7 @@ def render() -> None:
         map_section(code, measure, filters, shown)
     with right:
         context_panel(name, code)
+    where_children_section(code)
     district_layer(code, name)
     wards_list(code, measure, shown)
     copy_link()

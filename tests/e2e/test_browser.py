@@ -104,14 +104,14 @@ def test_peer_set_switch_updates_url(server, page, artifacts):
 def test_old_style_link_opens_the_same_view(server, page):
     """A link shared before the settings were bound to the URL (codes, `dec=1-3`) opens the same view."""
     page.goto(f"{server}/wards?la=E08000018&dec=1-3&measure=imd_avg_rank&minkids=1000")
-    page.get_by_text(re.compile(r"wards? shown, by IMD average rank")).first.wait_for(timeout=90_000)
+    page.get_by_text(re.compile(r"wards? shown, by IMD average LSOA rank")).first.wait_for(timeout=90_000)
     page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="25 wards").wait_for(
         timeout=30_000
     )
     page.get_by_text("Copy link to this view").click()
     link = page.locator('[data-testid="stCode"]').first
     link.wait_for(timeout=30_000)
-    assert "dec=1&dec=3" in link.inner_text() and "measure=IMD+average+rank" in link.inner_text()
+    assert "dec=1&dec=3" in link.inner_text() and "measure=IMD+average+LSOA+rank" in link.inner_text()
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
@@ -131,16 +131,24 @@ def test_ward_map_renders_and_filter_changes_table(server, page, artifacts):
     page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=90_000)
     heading = page.get_by_role("heading", name=re.compile(r"^\d+ wards?$"))
     heading.wait_for(timeout=60_000)
-    assert heading.inner_text() == "265 wards"
+    assert heading.inner_text() == "255 wards"  # Kent's May 2024 wards
+    # Where the children are: the running-share chart and the wards that hold half, named.
+    page.locator(f"{CHART} svg text", has_text="Wards, those with the most children first").first.wait_for(
+        timeout=60_000
+    )
+    assert (
+        page.get_by_text(re.compile(r"of Kent's 255 wards hold half of its [\d,]+ children in relative low")).count()
+        == 1
+    )
     page.wait_for_timeout(1500)
-    page.screenshot(path=str(artifacts / "wards_kent.png"))
+    page.screenshot(path=str(artifacts / "wards_kent.png"), full_page=True)
     # Keep only wards with at least 3,000 children (typed, as an analyst would).
     _idle(page)
     box = page.get_by_label("At least this many children")
     box.fill("3000")
     box.press("Enter")
     page.wait_for_url(re.compile(r"minkids=3000"), timeout=30_000)
-    page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="265").wait_for(timeout=30_000)
+    page.get_by_role("heading", name=re.compile(r"^\d+ wards?$")).filter(has_not_text="255").wait_for(timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     # The first ten by the map's measure are listed; the sortable grid of all opens on request.
     assert page.get_by_text(re.compile(r"^The (first \d+ of the )?\d+ wards? shown, by IDACI")).count() == 1
