@@ -26,11 +26,11 @@ run: data
 
 # Everything, as CI runs it: lint (ruff, with S608 against SQL built from values), then every test.
 test: data lint
-	$(PY) -m pytest -n auto
+	$(PY) -m pytest -n auto --dist worksteal
 
 # Everything but the slow and browser tests: under a minute, for the edit-test loop.
 test-fast: data
-	$(PY) -m pytest -n auto -m "not slow and not e2e"
+	$(PY) -m pytest -n auto --dist worksteal -m "not slow and not e2e"
 
 check: $(INSTALLED)
 	$(PY) -m etl --check
@@ -43,4 +43,4 @@ bench: data
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) data/gld.duckdb data/*.parquet data/.build_stamp
+	rm -rf $(VENV) data/gld.duckdb data/*.parquet data/.build_stamp data/cache
