@@ -285,7 +285,7 @@ def ward_labels(wards: pd.DataFrame) -> dict[str, str]:
 
 
 WARD_COLUMNS = {
-    "ward_code": "Ward code",
+    "ward_code": "Ward code (May 2024)",
     "ward_name": "Ward",
     "lad_name": "District",
     "children_0_15": f"Children aged 0–15 ({DWP})",

@@ -208,15 +208,15 @@ def test_old_style_wards_link_opens_the_same_view():
 def test_wards_selected_by_url_and_bad_codes_dropped():
     app = open_ward_grid(run_page("wards", "E08000018"))
     all_rows = len(app.dataframe[0].value)
-    first_two = list(app.dataframe[0].value["Ward code"][:2])
+    first_two = list(app.dataframe[0].value["Ward code (May 2024)"][:2])
     names = list(app.dataframe[0].value["Ward"][:2])
     by_name = open_ward_grid(run_page("wards", "E08000018", wards=[*names, "Nowhere ward"]))
     assert not by_name.exception
-    assert list(by_name.dataframe[0].value["Ward code"]) == first_two
+    assert list(by_name.dataframe[0].value["Ward code (May 2024)"]) == first_two
     old_style = run_page("overview", "E08000018", wards=",".join([*first_two, "E05999999"]))
     assert any("Left out 1 item" in w.value for w in old_style.warning)
     old_style = open_ward_grid(open_page(old_style, "wards"))
-    assert list(old_style.dataframe[0].value["Ward code"]) == first_two
+    assert list(old_style.dataframe[0].value["Ward code (May 2024)"]) == first_two
     assert all_rows > 2
 
 
