@@ -213,6 +213,7 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
 
     from etl import raw_files, readers
     from etl.areas import build_areas, build_code_history, build_former_las
+    from etl.characteristics import build_gld_characteristics_2022
     from etl.context import (
         CONTEXT_MEASURES,
         build_context_measures,
@@ -235,13 +236,19 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     context = build_context_measures(lait, readers.read_lait_dictionary(raw), resolver)
     progress.step(f"LAIT: FSM eligibility {len(fsm)} rows, context {len(context)} rows")
 
-    ees_2022 = readers.read_ees_2022(raw)  # read once: upper-tier GLD and the district layer both use it
+    # Read once: upper-tier GLD and the district layer use its all-pupil and FSM rows, the
+    # characteristics table every row.
+    ees_2022 = readers.read_ees_2022(raw)
+    ees_2022_headline = readers.headline_rows(ees_2022, raw_files.EES_2022_FILE)
     present = {entry.path for entry in register if entry.present}  # includes optional files once fetched
     newer_ees = (
         [readers.read_ees_headline(raw, raw_files.EES_HEADLINE_FILE)] if raw_files.EES_HEADLINE_FILE in present else []
     )
-    gld, gld_former, cohort_estimates, cohort_backtest = build_gld(raw, resolver, areas, fsm, lait, ees_2022, newer_ees)
-    progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} for former LAs)")
+    gld, gld_former, cohort_estimates, cohort_backtest = build_gld(
+        raw, resolver, areas, fsm, lait, ees_2022_headline, newer_ees
+    )
+    characteristics = build_gld_characteristics_2022(ees_2022, resolver)
+    progress.step(f"GLD: {len(gld)} rows ({len(gld_former)} former LAs); 2021/22 by group {len(characteristics)} rows")
 
     targets = derive_targets(gld, la_codes, published_targets)
     neighbours = build_neighbours(raw, resolver, set(la_codes))
@@ -253,7 +260,7 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
 
     ward_outputs = build_ward_outputs(raw, progress=progress.step)
 
-    district_gld = build_district_gld(ees_2022, resolver)
+    district_gld = build_district_gld(ees_2022_headline, resolver)
     district_geometry = read_district_boundaries(raw)
     progress.step(f"districts: 2021/22 GLD for {district_gld['lad_code'].nunique()} shire districts")
 
@@ -293,6 +300,7 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
         "ward_lsoas": ward_outputs.ward_lsoas,
         "low_income_la": ward_outputs.low_income_la,
         "gld_district_2022": district_gld,
+        "gld_characteristics_2022": characteristics,
         "sources": sources,
     }
     geometry = {"ward": ward_outputs.ward_geometry, "la": ward_outputs.la_geometry, "district": district_geometry}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +15,18 @@ from etl import raw_files, readers
 from etl.ambition import ENGLAND_AMBITION, ENGLAND_AMBITION_SOURCE
 from etl.areas import AreaResolver
 from etl.errors import BuildError
-from etl.reorganisations import ENGLAND_CODE, FORMER_LAS
+from etl.reorganisations import ENGLAND_CODE, FIRST_YEAR, FORMER_LAS
 
-# LAIT measures kept as context, with the unit we show. Labels come from LAIT's dictionary.
+# LAIT measures kept as context, with the unit we show. See data/SCHEMA.md for what `year` means
+# for each (academic year, January census or financial year).
 CONTEXT_MEASURES = {
     "Ever6_FSM_Prim": "% of pupils",
     "EALPri": "% of pupils",
     "ChildPov": "% of children",
     "%_2yr_olds": "% of eligible 2-year-olds",
+    "No_2yr_olds": "children",
+    "%_3&4yr_olds": "% of 3- and 4-year-olds",
+    "HCP_PHOF": "% of children reviewed at 2 to 2½",
     "FSP_Gooddev_With_SENSTATE": "% achieving GLD",
     "FSP_Gooddev_Without_SENSTATE": "% achieving GLD",
     "FSP_Gooddev_White": "% achieving GLD",
@@ -31,12 +36,47 @@ CONTEXT_MEASURES = {
     "FSP_Gooddev_Chinese": "% achieving GLD",
     "FSP_Gooddev_Other": "% achieving GLD",
     "FSPAVEPreChild": "average number of goals",
+    "FSP_NEW_COMMS": "% at the expected level",
+    "FSP_NEW_PHY": "% at the expected level",
+    "FSP_NEW_PSE": "% at the expected level",
+    "FSP_NEW_LIT": "% at the expected level",
+    "FSP_NEW_MATHS": "% at the expected level",
+    "FSP_NEW_WORLD": "% at the expected level",
+    "FSP_NEW_ART": "% at the expected level",
+    "FSP_NEW_ALL-ELGS": "% at the expected level",
 }
-FALLBACK_LABELS = {
+# Our own labels, in plain English, preferred to LAIT's dictionary: its titles are terse ("Foundation
+# Stage - Communication & Language"), and its data items misspelt ("expetced"). Measures not listed
+# here take the dictionary's title. An area of learning counts children at the expected level in
+# every early learning goal of that area.
+LABELS = {
     "ChildPov": "Children in relative low income families (under 16)",
-    "%_2yr_olds": "Eligible 2-year-olds taking up funded early education",
-    "FSPAVEPreChild": "EYFSP average number of early learning goals at expected level per child",
+    "%_2yr_olds": "Eligible 2-year-olds (families receiving additional support) benefiting from funded early education",
+    "No_2yr_olds": "2-year-olds benefiting from funded early education (families receiving additional support)",
+    "%_3&4yr_olds": "3- and 4-year-olds benefiting from some funded early education",
+    "HCP_PHOF": "Children aged 2 to 2½ offered the ASQ-3 questionnaire at their health visitor review",
+    "FSPAVEPreChild": "Average number of early learning goals at the expected level per child",
+    "FSP_NEW_COMMS": "Children at the expected level in communication and language",
+    "FSP_NEW_PHY": "Children at the expected level in physical development",
+    "FSP_NEW_PSE": "Children at the expected level in personal, social and emotional development",
+    "FSP_NEW_LIT": "Children at the expected level in literacy",
+    "FSP_NEW_MATHS": "Children at the expected level in mathematics",
+    "FSP_NEW_WORLD": "Children at the expected level in understanding the world",
+    "FSP_NEW_ART": "Children at the expected level in expressive arts and design",
+    "FSP_NEW_ALL-ELGS": "Children at the expected level in all 17 early learning goals",
 }
+# LAIT files some values under the wrong year. (measure, year in LAIT) -> the academic year they
+# belong to. GLD of Chinese children for 2021/22 sits under 2021, when no one was assessed, and the
+# series has no 2022: England 74.9 and London 79.8 under 2021 are the official 2021/22 file's.
+LAIT_YEAR_FIXES = {("FSP_Gooddev_Chinese", 2021): 2022}
+# Measures published for today's LAs back to years before some of them existed: DWP back-casts its
+# child poverty series on current boundaries (Cumberland FYE 2022). For every other measure a value
+# under an LA before it existed is its predecessor's (LAIT files Dorset county's 2017/18 GLD by
+# ethnic group under the unitary Dorset, as it does for GLD: `etl.gld.fix_lait_dorset`) and is dropped.
+BACK_CAST_MEASURES = ("ChildPov",)
+# LAIT's values are text with float artefacts ("92.337760000000003"); no measure is published with
+# more than 10 significant digits, so rounding to 10 removes the artefact and keeps the published value.
+SIGNIFICANT_DIGITS = 10
 
 TARGET_UPLIFT = 9.0
 DERIVED_BASIS = "derived: 2023/24 + 9.0 percentage points"
@@ -68,15 +108,75 @@ def build_fsm_eligibility(lait: pd.DataFrame, resolver: AreaResolver) -> pd.Data
     return wide[["area_code", "year", "pct_primary_fsm", "pct_secondary_fsm"]]
 
 
+def published_value(text: str) -> tuple[float, int]:
+    """A LAIT value's number and the decimal places it was published with, float artefacts removed.
+
+    Text with more than SIGNIFICANT_DIGITS significant digits is a float artefact: it is rounded to
+    that many and trailing zeros dropped ("92.337760000000003" -> 92.33776, 5 places;
+    "18.989999999999998" -> 18.99, 2). Shorter text keeps its own places ("77.7" -> 1, "67" -> 0).
+
+    Raises:
+        ValueError: the text is not a number (callers drop LAIT's `-` first).
+    """
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a number: {text!r}")
+    if len(number.as_tuple().digits) > SIGNIFICANT_DIGITS:
+        places = Decimal(1).scaleb(number.adjusted() - SIGNIFICANT_DIGITS + 1)
+        number = number.quantize(places, rounding=ROUND_HALF_EVEN).normalize()
+    return float(number), max(0, -int(number.as_tuple().exponent))
+
+
+def fix_lait_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """Move the values LAIT files under the wrong year (LAIT_YEAR_FIXES) to their academic year.
+
+    Parameters:
+        frame: LAIT rows with values (missing ones already dropped): la_number, measure, year.
+
+    Returns:
+        The same rows, moved ones with their right year; a moved value never replaces one LAIT
+        gives for that year itself.
+    """
+    moved = pd.Series(False, index=frame.index)
+    years = frame["year"].copy()
+    for (measure, wrong), right in LAIT_YEAR_FIXES.items():
+        rows = (frame["measure"] == measure) & (frame["year"] == wrong)
+        years[rows] = right
+        moved |= rows
+    fixed = frame.assign(year=years, _moved=moved).sort_values("_moved", kind="stable")
+    fixed = fixed.drop_duplicates(["la_number", "measure", "year"]).sort_index()
+    return fixed.drop(columns="_moved")
+
+
 def build_context_measures(lait: pd.DataFrame, dictionary: pd.DataFrame, resolver: AreaResolver) -> pd.DataFrame:
-    """`context_measures`: area_code, year, measure, label, unit, value (non-missing values only)."""
-    frame = lait[lait["measure"].isin(CONTEXT_MEASURES)].copy()
+    """`context_measures`: area_code, year, measure, label, unit, value, decimals.
+
+    One row per published value for England, the 9 regions and the current LAs. LAIT's `-` (not
+    available or suppressed) gives no row; former LAs and Inner/Outer London are left out, and so are
+    values under an LA for years before it existed (BACK_CAST_MEASURES excepted). `value` is as
+    published, float artefacts removed (`published_value`); `decimals` its published places.
+
+    Parameters:
+        lait: `readers.read_lait` output (with `published`, the value's text).
+        dictionary: `readers.read_lait_dictionary` output (titles of measures not in LABELS).
+        resolver: maps LAIT's 3-digit numbers to area codes.
+    """
+    frame = fix_lait_years(lait[lait["measure"].isin(CONTEXT_MEASURES) & lait["value"].notna()])
     frame["area_code"] = resolver.map_numbers(frame["la_number"], raw_files.LAIT_FILE, "LA Number")
-    frame = current_areas_only(frame).dropna(subset=["value"])
-    labels = dictionary.drop_duplicates("measure").set_index("measure")["label"].to_dict()
-    frame["label"] = frame["measure"].map(lambda m: labels.get(m) or FALLBACK_LABELS.get(m, m))
+    frame = current_areas_only(frame)
+    before = frame["year"] < frame["area_code"].map(FIRST_YEAR).fillna(0)
+    frame = frame[~before | frame["measure"].isin(BACK_CAST_MEASURES)].copy()
+    precision = {text: published_value(text) for text in frame["published"].unique()}
+    frame["value"] = frame["published"].map(lambda text: precision[text][0]).astype("float64")
+    frame["decimals"] = frame["published"].map(lambda text: precision[text][1]).astype("int64")
+    titles = dictionary.drop_duplicates("measure").set_index("measure")["label"].to_dict()
+    frame["label"] = frame["measure"].map(lambda m: LABELS.get(m) or titles.get(m) or m)
     frame["unit"] = frame["measure"].map(CONTEXT_MEASURES)
-    return frame[["area_code", "year", "measure", "label", "unit", "value"]].reset_index(drop=True)
+    columns = ["area_code", "year", "measure", "label", "unit", "value", "decimals"]
+    return frame[columns].sort_values(["measure", "area_code", "year"]).reset_index(drop=True)
 
 
 def build_neighbours(raw_dir: Path, resolver: AreaResolver, current_codes: set[str]) -> pd.DataFrame:

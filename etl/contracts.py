@@ -48,6 +48,49 @@ LOW_INCOME_FYES = (2024, 2025)
 LOW_INCOME_TOLERANCE_PER_ROOT_WARD = 7
 LOW_INCOME_TOLERANCE_PER_MISSING_WARD = 5
 
+# The 2021/22 file's characteristics, and 'Sex' (its boys and girls).
+CHARACTERISTICS_2022 = (
+    "Total",
+    "Sex",
+    "Free school meal eligibility",
+    "Ethnic group: major",
+    "Ethnic group: minor",
+    "First language",
+    "Term of birth",
+    "SEN provision",
+    "SEN primary need",
+)
+# Take-up of funded early education can pass 100%: children are counted where they take their place
+# and the eligible or resident population is an estimate (City of London 2-year-olds 2025: 233.3).
+TAKE_UP_MEASURES = ("%_2yr_olds", "%_3&4yr_olds")
+# LAIT measures whose 2021/22 value is also in the official 2021/22 file, and the file's column and
+# group that holds it ("SEN without statement/EHCP" is SEN support, not children without SEN).
+LAIT_IN_EES_2022 = (
+    ("FSP_NEW_ALL-ELGS", "elg_pct", "Total", "Total"),
+    ("FSPAVEPreChild", "average_elgs", "Total", "Total"),
+    ("FSP_Gooddev_White", "gld_pct", "Ethnic group: major", "White"),
+    ("FSP_Gooddev_Black", "gld_pct", "Ethnic group: major", "Black/African/Caribbean/Black British"),
+    ("FSP_Gooddev_Asian", "gld_pct", "Ethnic group: major", "Asian/Asian British"),
+    ("FSP_Gooddev_Mixed", "gld_pct", "Ethnic group: major", "Mixed/multiple ethnic groups"),
+    ("FSP_Gooddev_Other", "gld_pct", "Ethnic group: major", "Other ethnic group"),
+    ("FSP_Gooddev_Chinese", "gld_pct", "Ethnic group: minor", "Chinese"),
+    ("FSP_Gooddev_With_SENSTATE", "gld_pct", "SEN provision", "EHC plan"),
+    ("FSP_Gooddev_Without_SENSTATE", "gld_pct", "SEN provision", "SEN support"),
+)
+
+
+def _lait_in_ees_2022_sql() -> str:
+    """One query per LAIT_IN_EES_2022 entry (fixed names from this module), joined by UNION ALL."""
+    parts = [
+        f"SELECT c.area_code || ' ' || c.measure || ': ' || c.value || ' vs ' || coalesce(g.{column}::VARCHAR, 'none') "
+        f"FROM context_measures c JOIN gld_characteristics_2022 g ON g.area_code = c.area_code "
+        f"AND g.characteristic = '{characteristic}' AND g.pupil_group = '{group}' "
+        f"WHERE c.measure = '{measure}' AND c.year = 2022 AND g.{column} IS DISTINCT FROM c.value"
+        for measure, column, characteristic, group in LAIT_IN_EES_2022
+    ]
+    return " UNION ALL ".join(parts)
+
+
 CONTRACTS: tuple[TableContract, ...] = (
     TableContract(
         "areas", ("area_code",), ("name", "level", "la_number"), {"level": ("england", "region", "la")}, min_rows=163
@@ -103,7 +146,14 @@ CONTRACTS: tuple[TableContract, ...] = (
         {"pct_primary_fsm": (0, 100), "pct_secondary_fsm": (0, 100)},
         1000,
     ),
-    TableContract("context_measures", ("area_code", "year", "measure"), ("label", "unit", "value"), min_rows=1000),
+    TableContract(
+        "context_measures",
+        ("area_code", "year", "measure"),
+        ("label", "unit", "value", "decimals"),
+        {},
+        {"decimals": (0, 10), "year": (2016, 2100)},
+        25_000,
+    ),
     TableContract(
         "deprivation_la",
         ("area_code", "edition"),
@@ -180,6 +230,25 @@ CONTRACTS: tuple[TableContract, ...] = (
         {"pupil_group": ("all", "fsm")},
         {"pct": (0, 100), "children": (0, 100_000)},
         300,
+    ),
+    TableContract(
+        "gld_characteristics_2022",
+        ("area_code", "characteristic", "pupil_group"),
+        ("level", "former", "children", "gld_children", "status"),
+        {
+            "level": ("national", "regional", "la"),
+            "characteristic": CHARACTERISTICS_2022,
+            "status": ("published", "not applicable (z)"),
+        },
+        {
+            "children": (0, 1_000_000),
+            "gld_children": (0, 1_000_000),
+            "gld_pct": (0, 100),
+            "elg_pct": (0, 100),
+            "comm_lang_lit_pct": (0, 100),
+            "average_elgs": (0, 17),
+        },
+        3900,
     ),
     TableContract("sources", ("path",), ("title", "publisher", "licence", "sha256")),
 )
@@ -358,6 +427,122 @@ RULES: tuple[Rule, ...] = (
         "every district belongs to one of the 153 LAs or to a former county (Cumbria, North Yorkshire, Somerset)",
         "SELECT d.lad_code FROM gld_district_2022 d WHERE d.area_code NOT IN "
         "(SELECT area_code FROM areas WHERE level = 'la' UNION SELECT area_code FROM former_las)",
+    ),
+    Rule(
+        "context_measures",
+        "every area is England, a region or one of the 153 LAs",
+        "SELECT DISTINCT c.area_code FROM context_measures c LEFT JOIN areas a USING (area_code) WHERE a.area_code IS NULL",
+    ),
+    Rule(
+        "context_measures",
+        "no LA has a value for a year before it existed (DWP's child poverty, back-cast on current boundaries, "
+        "excepted)",
+        "SELECT c.area_code || ' ' || c.measure || ' ' || c.year FROM context_measures c JOIN areas a USING (area_code) "
+        "WHERE a.first_year IS NOT NULL AND c.year < a.first_year AND c.measure <> 'ChildPov'",
+    ),
+    Rule(
+        "context_measures",
+        "no EYFSP value in 2020 or 2021 (no assessment)",
+        "SELECT area_code || ' ' || measure || ' ' || year FROM context_measures "
+        "WHERE measure LIKE 'FSP%' AND year IN (2020, 2021)",
+    ),
+    Rule(
+        "context_measures",
+        "a percentage is within 0-100 (take-up of funded places: at least 0)",
+        "SELECT area_code || ' ' || measure || ' ' || year || ': ' || value FROM context_measures "
+        "WHERE unit LIKE '\\%%' ESCAPE '\\' AND (value < 0 OR (value > 100 AND measure NOT IN "
+        f"({', '.join(repr(m) for m in TAKE_UP_MEASURES)})))",
+    ),
+    Rule(
+        "context_measures",
+        "a value has no more decimal places than it was published with; counts of children are whole",
+        "SELECT area_code || ' ' || measure || ' ' || year FROM context_measures "
+        "WHERE abs(value - round(value, decimals::INTEGER)) > 1e-9 OR (unit = 'children' AND decimals <> 0)",
+    ),
+    Rule(
+        "context_measures",
+        "areas of learning, all goals and take-up cover England, the 9 regions and the 153 LAs in the latest year",
+        "SELECT m.measure || ': ' || count(c.area_code) FROM (SELECT measure, max(year) AS year FROM context_measures "
+        "WHERE measure LIKE 'FSP\\_NEW\\_%' ESCAPE '\\' OR measure IN ('%_2yr_olds', 'No_2yr_olds', '%_3&4yr_olds') "
+        "GROUP BY measure) m LEFT JOIN context_measures c ON c.measure = m.measure AND c.year = m.year "
+        "GROUP BY m.measure HAVING count(c.area_code) <> 163",
+    ),
+    Rule(
+        "context_measures",
+        "LAIT's 2021/22 values equal the official 2021/22 file's (LAIT's year is the academic year's end)",
+        _lait_in_ees_2022_sql(),
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "England's 2021/22 GLD is DfE's published 65.2 (boys 58.7, girls 71.9)",
+        "SELECT p.pupil_group || ': ' || coalesce(g.gld_pct::VARCHAR, 'missing') FROM (VALUES ('Total', 'Total', 65.2), "
+        "('Sex', 'Boys', 58.7), ('Sex', 'Girls', 71.9)) p(characteristic, pupil_group, pct) "
+        "LEFT JOIN gld_characteristics_2022 g ON g.area_code = 'E92000001' AND g.characteristic = p.characteristic "
+        "AND g.pupil_group = p.pupil_group WHERE g.gld_pct IS DISTINCT FROM p.pct",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "every area has all its groups (LAs 22; England and regions 54, with minor ethnic groups and primary needs)",
+        "SELECT area_code || ': ' || count(*) FROM gld_characteristics_2022 GROUP BY area_code, level "
+        "HAVING count(*) <> CASE level WHEN 'la' THEN 22 ELSE 54 END",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "boys + girls = all children (and all reaching GLD) in every area",
+        "SELECT t.area_code FROM gld_characteristics_2022 t LEFT JOIN (SELECT area_code, count(*) AS k, "
+        "sum(children) AS n, sum(gld_children) AS g FROM gld_characteristics_2022 WHERE characteristic = 'Sex' "
+        "GROUP BY area_code) s ON s.area_code = t.area_code WHERE t.characteristic = 'Total' "
+        "AND (s.k IS DISTINCT FROM 2 OR s.n <> t.children OR s.g <> t.gld_children)",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "the groups of FSM, ethnic group (major; minor), first language, term of birth and SEN provision "
+        "(no identified SEN + SEN support + EHC plan + unclassified) add up to all children and all reaching GLD",
+        "SELECT s.area_code || ' ' || s.characteristic FROM (SELECT area_code, characteristic, sum(children) AS n, "
+        "sum(gld_children) AS g FROM gld_characteristics_2022 WHERE characteristic NOT IN ('Total', 'Sex', "
+        "'SEN primary need') AND pupil_group <> 'All SEN' GROUP BY area_code, characteristic) s "
+        "JOIN gld_characteristics_2022 t ON t.area_code = s.area_code AND t.characteristic = 'Total' "
+        "WHERE s.n <> t.children OR s.g <> t.gld_children",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "All SEN = SEN support + EHC plan; the primary needs add up to no more than All SEN",
+        "WITH sen AS (SELECT area_code, sum(children) FILTER (WHERE pupil_group = 'All SEN') AS all_sen, "
+        "sum(children) FILTER (WHERE pupil_group IN ('SEN support', 'EHC plan')) AS parts "
+        "FROM gld_characteristics_2022 WHERE characteristic = 'SEN provision' GROUP BY area_code), "
+        "need AS (SELECT area_code, sum(children) AS n FROM gld_characteristics_2022 "
+        "WHERE characteristic = 'SEN primary need' GROUP BY area_code) "
+        "SELECT sen.area_code FROM sen LEFT JOIN need USING (area_code) "
+        "WHERE sen.all_sen IS DISTINCT FROM sen.parts OR need.n > sen.all_sen",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "gld_children never exceeds children, and gld_pct is gld_children / children to 1 dp",
+        "SELECT area_code || ' ' || characteristic || ' ' || pupil_group FROM gld_characteristics_2022 "
+        "WHERE gld_children > children OR abs(gld_pct - 100.0 * gld_children / children) > 0.05 + 1e-9",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "'not applicable (z)' exactly where a group has no children (no shares); published rows have every share",
+        "SELECT area_code || ' ' || characteristic || ' ' || pupil_group FROM gld_characteristics_2022 "
+        "WHERE (status = 'not applicable (z)') <> (children = 0) OR (status = 'not applicable (z)' AND "
+        "coalesce(gld_pct, elg_pct, comm_lang_lit_pct, average_elgs) IS NOT NULL) OR (status = 'published' "
+        "AND (gld_pct IS NULL OR elg_pct IS NULL OR comm_lang_lit_pct IS NULL OR average_elgs IS NULL))",
+    ),
+    Rule(
+        "gld_characteristics_2022",
+        "areas are England, the 9 regions, Inner and Outer London and the LAs of 2021/22 (current codes; a former "
+        "LA flagged former); every LA that existed then is there",
+        "SELECT g.area_code FROM (SELECT DISTINCT area_code, level, former FROM gld_characteristics_2022) g "
+        "LEFT JOIN areas a ON a.area_code = g.area_code LEFT JOIN former_las f ON f.area_code = g.area_code "
+        "WHERE g.former <> (f.area_code IS NOT NULL) "
+        "OR (g.level = 'national' AND g.area_code <> 'E92000001') "
+        "OR (g.level = 'regional' AND a.level IS DISTINCT FROM 'region' AND g.area_code NOT IN ('E13000001', 'E13000002')) "
+        "OR (g.level = 'la' AND a.level IS DISTINCT FROM 'la' AND f.area_code IS NULL) "
+        "OR (a.first_year > 2022) "
+        "UNION ALL SELECT a.area_code FROM areas a LEFT JOIN gld_characteristics_2022 g "
+        "ON g.area_code = a.area_code AND g.characteristic = 'Total' "
+        "WHERE (a.first_year IS NULL OR a.first_year <= 2022) AND g.area_code IS NULL",
     ),
     Rule(
         "deprivation_la",

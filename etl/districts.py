@@ -23,7 +23,7 @@ def build_district_gld(ees: pd.DataFrame, resolver: AreaResolver) -> pd.DataFram
     """`gld_district_2022`: lad_code, lad_name, area_code (upper tier), pupil_group, pct, children, achieved.
 
     Parameters:
-        ees: `readers.read_ees_2022` output (numbers already parsed).
+        ees: `readers.headline_rows` of the 2021/22 file (numbers already parsed).
     """
     file = EES_2022_FILE
     frame = ees[

@@ -629,7 +629,7 @@ def build_gld(
     """Build the `gld`, `gld_former_las`, `cohort_estimates` and `cohort_backtest` tables.
 
     Args:
-        ees: the 2021/22 headline file (`readers.read_ees_2022`).
+        ees: the 2021/22 file's all-pupil and FSM rows (`readers.headline_rows` of `readers.read_ees_2022`).
         newer_ees: the multi-year headline file when it has been fetched (else empty); it is
             preferred to every other source for the years it covers.
 

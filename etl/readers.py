@@ -262,9 +262,11 @@ def academic_year_end(time_period: pd.Series, file: str, column: str = "time_per
 
 
 def read_lait(raw_dir: Path, file: str = LAIT_FILE, measures: list[str] | None = None) -> pd.DataFrame:
-    """Read LAIT's long table: la_number (3-digit text), year, measure, value (float, 1 dp).
+    """Read LAIT's long table: la_number (3-digit text), year, measure, value (float, 1 dp), published.
 
     LAIT stores values as strings with float artefacts (`70.099999999999994`) and `-` for missing.
+    `value` is rounded to 1 dp (the GLD series); `published` is the value's text as LAIT stores it
+    (stripped; `-` where missing), for measures kept at their own precision (`etl.context`).
     """
     columns = ["Short Desc", "Years", "LA and Regions", "Values", "LA Number"]
     frame = _read_parquet(raw_dir, file, columns)
@@ -282,6 +284,7 @@ def read_lait(raw_dir: Path, file: str = LAIT_FILE, measures: list[str] | None =
             "year": pd.to_numeric(frame["Years"], errors="raise").astype("int64").to_numpy(),
             "measure": frame["Short Desc"].to_numpy(),
             "value": value.round(1).to_numpy(),
+            "published": frame["Values"].astype("string").str.strip().fillna("").to_numpy(),
         }
     )
 
@@ -355,16 +358,24 @@ EES_FSM_GROUPS = {
 EES_LEVELS = ["National", "Regional", "Local authority", "Local authority district"]
 
 
-def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
-    """Read an official EYFSP headline-measures file (one year or several): total and FSM rows.
+# Further columns of the 2021/22 file, kept when a file has them (the focus page's 2021/22 detail).
+EES_OPTIONAL_COLUMNS = ("average_elgs", "elg_percentage", "comm_lang_lit_percentage")
 
-    Returns England, region, LA and district rows for all genders combined, with `year`,
-    `pupil_group` ('all' | 'fsm' | 'not_eligible' | 'unknown' | 'all_other'), `children_number`, `gld_number`,
-    `gld_percentage` (floats) and the geography columns as in the file.
+
+def read_ees_file(raw_dir: Path, file: str) -> pd.DataFrame:
+    """Read every row of an official EYFSP headline-measures file, with DfE's values as text.
+
+    Columns are renamed to the 2021/22 names (EES_COLUMN_NAMES) and every value is stripped text,
+    so that callers see which marker (`z`, `x`, `c`, `low`, …) a cell holds before parsing it with
+    `parse_numeric`. The columns of EES_OPTIONAL_COLUMNS are included when the file has them.
+
+    Returns:
+        time_period, geographic_level, region_code, new_la_code, lad_code, lad_name (empty text in
+        files without districts), characteristic, characteristic_type, gender, children_number,
+        gld_number, gld_percentage and any optional columns, one row per row of the file.
 
     Raises:
-        BuildError: a missing column, an unexpected year or marker, or an FSM breakdown label that
-            is not one DfE has used (so a relabelled release is noticed, not silently dropped).
+        BuildError: the file is missing or not CSV, or a required column is missing.
     """
     path = raw_dir / file
     try:
@@ -381,18 +392,33 @@ def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
         names[found] = standard
     geography = ["time_period", "geographic_level", "region_code", "new_la_code"]
     districts = [name for name in ("lad_code", "lad_name") if name in header]  # absent in LA-only files
-    frame = read_csv(raw_dir, file, geography + districts + list(names)).rename(columns=names)
+    optional = [name for name in EES_OPTIONAL_COLUMNS if name in header]
+    frame = read_csv(raw_dir, file, geography + districts + list(names) + optional).rename(columns=names)
     for column in ("lad_code", "lad_name"):
         if column not in frame:
             frame[column] = ""
-    frame = frame[
-        (frame["gender"].str.strip() == "Total") & frame["geographic_level"].str.strip().isin(EES_LEVELS)
-    ].copy()
-    topic = frame["characteristic"].str.strip().str.lower()
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    return frame
+
+
+def headline_rows(ees: pd.DataFrame, file: str) -> pd.DataFrame:
+    """The all-pupil and FSM rows (all genders combined) of a `read_ees_file` frame, numbers parsed.
+
+    Returns England, region, LA and district rows with `year`, `pupil_group` ('all' | 'fsm' |
+    'not_eligible' | 'unknown' | 'all_other'), `children_number`, `gld_number`, `gld_percentage`
+    (floats) and the geography columns as in the file.
+
+    Raises:
+        BuildError: an unexpected year or marker, or an FSM breakdown label that is not one DfE has
+            used (so a relabelled release is noticed, not silently dropped).
+    """
+    frame = ees[(ees["gender"] == "Total") & ees["geographic_level"].isin(EES_LEVELS)].copy()
+    topic = frame["characteristic"].str.lower()
     is_fsm_topic = topic.str.contains("free school meal|fsm", regex=True)
     frame = frame[(topic == "total") | is_fsm_topic].copy()
-    label = frame["characteristic_type"].str.strip().str.lower()
-    is_total = frame["characteristic"].str.strip().str.lower() == "total"
+    label = frame["characteristic_type"].str.lower()
+    is_total = frame["characteristic"].str.lower() == "total"
     unknown_label = ~is_total & ~label.isin(EES_FSM_GROUPS.keys())
     if unknown_label.any():
         example = frame.loc[unknown_label, "characteristic_type"].iloc[0]
@@ -405,17 +431,24 @@ def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
     frame["year"] = academic_year_end(frame["time_period"], file)
     for column in ("children_number", "gld_number", "gld_percentage"):
         frame[column] = parse_numeric(frame[column], "ees", file, column)
-    for column in ("geographic_level", "region_code", "new_la_code", "lad_code"):
-        frame[column] = frame[column].str.strip()
     return frame.reset_index(drop=True)
 
 
-def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
-    """Read the official 2021/22 headline measures (see `read_ees_headline`).
+def read_ees_headline(raw_dir: Path, file: str) -> pd.DataFrame:
+    """Read an official EYFSP headline-measures file (one year or several): total and FSM rows.
 
-    Read once per build: `etl.gld` stages the upper levels, `etl.districts` the district rows.
+    See `headline_rows` for what is returned and raised; `read_ees_file` for a missing file or column.
     """
-    return read_ees_headline(raw_dir, EES_2022_FILE)
+    return headline_rows(read_ees_file(raw_dir, file), file)
+
+
+def read_ees_2022(raw_dir: Path) -> pd.DataFrame:
+    """Read every row of the official 2021/22 headline measures by characteristics (`read_ees_file`).
+
+    Read once per build: `headline_rows` of it feeds upper-tier GLD (`etl.gld`) and the district
+    layer (`etl.districts`); `etl.characteristics` stages GLD by pupil characteristic from it.
+    """
+    return read_ees_file(raw_dir, EES_2022_FILE)
 
 
 def read_smapey(raw_dir: Path) -> pd.DataFrame:

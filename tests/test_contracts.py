@@ -257,3 +257,146 @@ def test_ward_rules_catch_a_broken_row(db, rule_name, change):
     copy.execute(change.format(ward=ward, other=other))
     with pytest.raises(BuildError, match="contract failed"):
         check_rule(copy, rule)
+
+
+@pytest.mark.parametrize(
+    ("measure", "value", "decimals"),
+    [
+        ("FSP_NEW_COMMS", 77.7, 1),
+        ("FSP_NEW_LIT", 67.0, 0),  # LAIT's text is "67": DfE's 67.0 without its trailing zero
+        ("FSP_NEW_MATHS", 74.2, 1),
+        ("%_2yr_olds", 83.5, 1),
+        ("No_2yr_olds", 813.0, 0),
+    ],
+)
+def test_rotherham_2024_25_context_is_laits(db, measure, value, decimals):
+    # DATA_GUIDE section 4: Rotherham 2024/25 communication and language 77.7, literacy 67.0,
+    # mathematics 74.2; two-year-old take-up 83.5 (813 children, January 2025).
+    row = db.execute(
+        "SELECT value, decimals FROM context_measures WHERE area_code='E08000018' AND year=2025 AND measure=?",
+        [measure],
+    ).fetchone()
+    assert row == (value, decimals)
+
+
+def test_old_framework_areas_of_learning_are_dfes_2015_16_results(db):
+    # DfE's 2013-2019 tables: Rotherham 2015/16, 2,687 of 3,317 children at least at the expected level
+    # in communication and language (81.0%), 2,389 in literacy (72.0%): LAIT's year 2016.
+    rows = dict(
+        db.execute(
+            "SELECT measure, value FROM context_measures WHERE area_code='E08000018' AND year=2016 "
+            "AND measure IN ('FSP_NEW_COMMS', 'FSP_NEW_LIT')"
+        ).fetchall()
+    )
+    assert rows == {"FSP_NEW_COMMS": round(100 * 2687 / 3317, 1), "FSP_NEW_LIT": round(100 * 2389 / 3317, 1)}
+
+
+def test_lait_s_2021_22_gld_of_chinese_children_is_under_2022(db):
+    # The official 2021/22 file: England 2,362 of 3,153 Chinese children reached GLD = 74.9%.
+    years = dict(
+        db.execute(
+            "SELECT year, value FROM context_measures WHERE area_code=? AND measure='FSP_Gooddev_Chinese' "
+            "AND year IN (2021, 2022)",
+            [ENGLAND],
+        ).fetchall()
+    )
+    assert years == {2022: round(100 * 2362 / 3153, 1)}
+
+
+def characteristic(db, code, characteristic, group):
+    return db.execute(
+        "SELECT gld_pct, children, gld_children, former FROM gld_characteristics_2022 "
+        "WHERE area_code=? AND characteristic=? AND pupil_group=?",
+        [code, characteristic, group],
+    ).fetchone()
+
+
+def test_england_2021_22_gld_by_sex_is_dfes(db):
+    assert characteristic(db, ENGLAND, "Total", "Total")[:2] == (65.2, 622583)
+    assert characteristic(db, ENGLAND, "Sex", "Boys")[0] == 58.7
+    assert characteristic(db, ENGLAND, "Sex", "Girls")[0] == 71.9
+
+
+def test_rotherham_2021_22_girls(db):
+    assert characteristic(db, "E08000018", "Sex", "Girls")[:2] == (72.1, 1529)
+
+
+def test_cumbria_2021_22_is_a_former_la_and_not_its_successors(db):
+    assert characteristic(db, "E10000006", "Total", "Total") == (61.5, 4571, 2812, True)
+    present = {
+        code
+        for (code,) in db.execute(
+            "SELECT DISTINCT area_code FROM gld_characteristics_2022 WHERE area_code IN "
+            "('E06000063', 'E06000064', 'E10000023', 'E06000065', 'E10000027', 'E06000066', 'E08000016', 'E08000038')"
+        ).fetchall()
+    }
+    # North Yorkshire, Somerset and Barnsley: same areas under today's codes; no Cumberland, no Westmorland.
+    assert present == {"E06000065", "E06000066", "E08000038"}
+
+
+FOCUS_TABLES = ("areas", "former_las", "context_measures", "gld_characteristics_2022")
+# Each rule of the focus page's tables, and a one-row change that it must catch.
+FOCUS_RULE_BREAKS = [
+    ("every area is England, a region", "UPDATE context_measures SET area_code = 'E13000001' WHERE {rotherham}"),
+    (
+        "no LA has a value for a year before it existed",
+        "UPDATE context_measures SET area_code = 'E06000063' WHERE area_code = 'E08000018' AND year = 2022 "
+        "AND measure = 'FSP_NEW_COMMS'",  # Cumberland in 2021/22, before it existed
+    ),
+    ("no EYFSP value in 2020 or 2021", "UPDATE context_measures SET year = 2021 WHERE {rotherham}"),
+    ("a percentage is within 0-100", "UPDATE context_measures SET value = 100.1 WHERE {rotherham}"),
+    (
+        "no more decimal places",
+        "UPDATE context_measures SET value = 813.5 WHERE {rotherham} AND measure = 'No_2yr_olds'",
+    ),
+    (
+        "cover England, the 9 regions and the 153 LAs",
+        "DELETE FROM context_measures WHERE {rotherham} AND measure = 'FSP_NEW_PHY'",
+    ),
+    (
+        "LAIT's 2021/22 values equal",
+        "UPDATE context_measures SET value = value + 0.1 WHERE area_code = 'E08000018' AND year = 2022 "
+        "AND measure = 'FSP_NEW_ALL-ELGS'",
+    ),
+    ("England's 2021/22 GLD", "UPDATE gld_characteristics_2022 SET gld_pct = 58.8 WHERE {england} AND {boys}"),
+    ("every area has all its groups", "DELETE FROM gld_characteristics_2022 WHERE {girls_of_rotherham}"),
+    (
+        "boys + girls = all children",
+        "UPDATE gld_characteristics_2022 SET gld_children = gld_children - 1 WHERE {girls_of_rotherham}",
+    ),
+    (
+        "add up to all children",
+        "UPDATE gld_characteristics_2022 SET children = children + 1 WHERE area_code = 'E08000018' "
+        "AND pupil_group = 'Summer-born'",
+    ),
+    (
+        "All SEN = SEN support + EHC plan",
+        "UPDATE gld_characteristics_2022 SET children = children + 1 WHERE {england} AND pupil_group = 'All SEN'",
+    ),
+    (
+        "gld_pct is gld_children / children",
+        "UPDATE gld_characteristics_2022 SET gld_pct = gld_pct + 0.1 WHERE {girls_of_rotherham}",
+    ),
+    ("exactly where a group has no children", "UPDATE gld_characteristics_2022 SET status = 'published'"),
+    ("flagged former", "UPDATE gld_characteristics_2022 SET former = false WHERE area_code = 'E10000006'"),
+]
+WHERE = {
+    "rotherham": "area_code = 'E08000018' AND year = 2025",
+    "england": f"area_code = '{ENGLAND}'",
+    "boys": "pupil_group = 'Boys'",
+    "girls_of_rotherham": "area_code = 'E08000018' AND pupil_group = 'Girls'",
+}
+
+
+@pytest.mark.parametrize(("rule_name", "change"), FOCUS_RULE_BREAKS, ids=[name for name, _ in FOCUS_RULE_BREAKS])
+def test_focus_rules_catch_a_broken_row(db, rule_name, change):
+    rule = next(rule for rule in RULES if rule_name in rule.name)
+    copy = duckdb.connect()
+    for table in FOCUS_TABLES:
+        copy.register("frame", db.execute(f'SELECT * FROM "{table}"').df())  # noqa: S608 - names listed above
+        copy.execute(f'CREATE TABLE "{table}" AS SELECT * FROM frame')
+        copy.unregister("frame")
+    check_rule(copy, rule)  # the built tables pass
+    copy.execute(change.format(**WHERE))
+    with pytest.raises(BuildError, match="contract failed"):
+        check_rule(copy, rule)
