@@ -6,7 +6,7 @@ import os
 
 import streamlit as st
 
-from views import about, floor, overview, peers, profile, shell, wards
+from views import about, floor, focus, overview, peers, profile, shell, wards
 
 st.set_page_config(page_title="GLD data profile explorer", page_icon="📊", layout="wide")
 
@@ -15,6 +15,7 @@ pages = [
     home,
     st.Page(shell.redirect_to(home), title="England overview", url_path=overview.URL_PATH, visibility="hidden"),
     st.Page(profile.render, title="LA profile", url_path=profile.URL_PATH),
+    st.Page(focus.render, title="Focus", url_path=focus.URL_PATH),
     st.Page(peers.render, title="Peers", url_path=peers.URL_PATH),
     st.Page(wards.render, title="Wards", url_path=wards.URL_PATH),
     st.Page(about.render, title="About the data", url_path=about.URL_PATH),

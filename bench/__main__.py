@@ -23,7 +23,8 @@ from bench.stats import percentile, ratio_interval, stats
 
 PROJECT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT / "bench" / "results"
-PAGES = ["profile", "peers", "wards", "overview"]
+SWITCH_PAGES = ("profile", "focus", "peers", "wards")  # LA switches, each measured beside the floor
+PAGES = [*SWITCH_PAGES, "overview"]
 SETTLE_S = 0.5  # pause before each paired switch, so it starts from an idle browser
 # Measured passes over SWITCH_LAS per page (and its floor): with one pass of 20 the floor beside
 # different pages of one run differed by up to 15%, which moved a ratio by about 0.15. Three passes
@@ -119,6 +120,7 @@ def settled(check: str, with_map: bool = False) -> str:
 DONE_CHECKS = {
     # page path -> JS predicate given the LA's shown name: true once the page is drawn for it
     "profile": settled(CHARTS_REDRAWN),
+    "focus": settled(CHARTS_REDRAWN),
     "peers": settled(CHARTS_REDRAWN),
     "wards": settled(WARDS_DRAWN, with_map=True),
     "floor": settled(FLOOR_DRAWN),
@@ -274,7 +276,7 @@ def measure_single(base: str, wanted: list[str], run_log: Path) -> dict:
     floor_all: list[float] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        for key in ("profile", "peers", "wards"):
+        for key in SWITCH_PAGES:
             if key in wanted:
                 began = time.time()
                 floor, timings = measure_beside_floor(browser, base, key)
@@ -400,7 +402,7 @@ def target_rows(results: dict) -> list[dict]:
                 row["ci95"] = list(interval)
             rows.append(row)
 
-    for key in ("profile", "peers", "wards"):  # LA switches, each beside the floor
+    for key in SWITCH_PAGES:  # LA switches, each beside the floor
         page = results.get(key, {})
         interval = (page["ratio_ci95_low"], page["ratio_ci95_high"]) if "ratio_ci95_low" in page else None
         add(f"{key}: p50 ratio to floor", page.get("ratio_p50_to_floor"), 2, "", interval)

@@ -511,3 +511,210 @@ def cumulative_share_chart(
         description=description or f"Cumulative share of children by ward in {area_name}",
     )
     return configure(chart)
+
+
+# The LA and what it is compared with on the focus page, in legend order.
+FOCUS_ROLES = ("Selected LA", "Statistical neighbours' average", "Region", "England")
+FOCUS_COLOURS = (ALL_COLOUR, "#111827", "#8b5cf6", MUTED)
+FOCUS_SHAPES = ("circle", "diamond", "triangle-up", "square")
+
+
+def _focus_colour(roles: tuple[str, ...] = FOCUS_ROLES) -> alt.Color:
+    colours = dict(zip(FOCUS_ROLES, FOCUS_COLOURS, strict=True))
+    return alt.Color(
+        "role:N",
+        title=None,
+        scale=alt.Scale(domain=list(roles), range=[colours[role] for role in roles]),
+        legend=alt.Legend(orient="top"),
+    )
+
+
+def comparison_dot_chart(
+    data: pd.DataFrame,
+    title: str,
+    subtitle: str,
+    x_title: str,
+    description: str | None = None,
+    roles: tuple[str, ...] = FOCUS_ROLES,
+) -> alt.Chart:
+    """One row per item (an area of learning, a pupil group): the LA's value beside its comparators.
+
+    `data`: item, order (row order), role (one of FOCUS_ROLES), pct, label (the value as published),
+    status ('published' or why there is no value), small (a red ring: a small or unknown group). An
+    item whose LA value is not published says so in words at the left of its row; it never shows as 0.
+    `roles`: those in the data, in legend order.
+    """
+    y = alt.Y(
+        "item:N",
+        sort=alt.EncodingSortField("order", op="min"),
+        title=None,
+        axis=alt.Axis(labelLimit=330, labelFontSize=14),
+    )
+    x = alt.X("pct:Q", title=x_title, scale=alt.Scale(zero=False, nice=True))
+    tooltip = [
+        alt.Tooltip("item:N", title="Row"),
+        alt.Tooltip("role:N", title="Who"),
+        alt.Tooltip("label:N", title="Value"),
+    ]
+    shown = alt.Chart(data).transform_filter("isValid(datum.pct)")
+    rule = (
+        shown.transform_aggregate(low="min(pct)", high="max(pct)", groupby=["item", "order"])
+        .mark_rule(color="#d1d5db", strokeWidth=2)
+        .encode(y=y, x="low:Q", x2="high:Q")
+    )
+    dots = shown.mark_point(filled=True, opacity=1).encode(
+        y=y,
+        x=x,
+        color=_focus_colour(roles),
+        shape=alt.Shape(
+            "role:N",
+            scale=alt.Scale(
+                domain=list(roles), range=[dict(zip(FOCUS_ROLES, FOCUS_SHAPES, strict=True))[r] for r in roles]
+            ),
+            title=None,
+        ),
+        size=alt.condition(alt.datum.role == FOCUS_ROLES[0], alt.value(300), alt.value(130)),
+        tooltip=tooltip,
+    )
+    rings = (
+        shown.transform_filter(alt.datum.small)
+        .mark_point(shape="circle", size=650, filled=False, strokeWidth=2.5, color="#b91c1c")
+        .encode(y=y, x=x)
+    )
+    own_label = (
+        shown.transform_filter(alt.datum.role == FOCUS_ROLES[0])
+        .mark_text(align="left", dx=12, dy=-12, fontSize=13, fontWeight="bold", font=FONT, color=ALL_COLOUR)
+        .encode(y=y, x=x, text="label:N")
+    )
+    hidden = (
+        alt.Chart(data)
+        .transform_filter(f"datum.role == '{FOCUS_ROLES[0]}' && !isValid(datum.pct)")
+        .mark_text(align="left", fontSize=13, font=FONT, color="#b91c1c", fontStyle="italic")
+        .encode(y=y, x=alt.value(6), text="status:N")
+    )
+    chart = alt.layer(rule, dots, rings, own_label, hidden).properties(
+        width="container",
+        height=alt.Step(40),
+        title=alt.Title(title, subtitle=subtitle),
+        description=description or title,
+    )
+    return configure(chart)
+
+
+def small_multiples_chart(
+    data: pd.DataFrame, title: str, subtitle: str, y_title: str, description: str | None = None, columns: int = 4
+) -> alt.Chart:
+    """A panel per item (an area of learning), each a line per role over the years, one shared y scale.
+
+    `data`: item, panel (its header), order, year (end year), role, pct, label. Only the years given are drawn: the page
+    passes the reformed framework's years only, so no line crosses the 2021 break.
+    """
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelExpr=_ACADEMIC_YEAR, labelAngle=-40, labelFontSize=12))
+    y = alt.Y("pct:Q", title=y_title, scale=alt.Scale(zero=False, nice=True))
+    tooltip = [
+        alt.Tooltip("item:N", title="Area"),
+        alt.Tooltip("role:N", title="Who"),
+        alt.Tooltip("year:O", title="Year ending"),
+        alt.Tooltip("label:N", title="Value"),
+    ]
+    shown = alt.Chart(data).transform_filter("isValid(datum.pct)")
+    lines = shown.mark_line(point=alt.OverlayMarkDef(size=50, filled=True)).encode(
+        x=x,
+        y=y,
+        color=_focus_colour(),
+        strokeWidth=alt.condition(alt.datum.role == FOCUS_ROLES[0], alt.value(4), alt.value(2)),
+        strokeDash=alt.condition(alt.datum.role == FOCUS_ROLES[0], alt.value([1, 0]), alt.value([5, 3])),
+        tooltip=tooltip,
+    )
+    # The LA's latest value written beside its last point, as on the other charts.
+    latest = (
+        shown.transform_filter(alt.datum.role == FOCUS_ROLES[0])
+        .transform_joinaggregate(last="max(year)", groupby=["item"])
+        .transform_filter("datum.year == datum.last")
+        .mark_text(align="right", dx=-8, dy=-12, fontSize=13, fontWeight="bold", font=FONT, color=ALL_COLOUR)
+        .encode(x=x, y=y, text="label:N")
+    )
+    halo = latest.mark_text(
+        align="right", dx=-8, dy=-12, fontSize=13, fontWeight="bold", font=FONT, stroke="white", strokeWidth=4
+    )
+    chart = (
+        alt.layer(lines, halo, latest)
+        .properties(width=200, height=170)
+        .facet(
+            facet=alt.Facet(
+                "panel:N",
+                title=None,
+                sort=alt.EncodingSortField("order", op="min"),
+                # `panel` is the item with "|" where a long name breaks onto a second line
+                header=alt.Header(
+                    labelFontSize=14,
+                    labelFont=FONT,
+                    labelFontWeight="bold",
+                    labelExpr="split(datum.value, '|')",
+                    labelLimit=260,
+                ),
+            ),
+            columns=columns,
+            spacing={"row": 24, "column": 18},
+        )
+        # Each panel draws its own years: shared, a short last row leaves the axis of the column above
+        # hanging under an empty slot.
+        .resolve_axis(x="independent")
+        .properties(title=alt.Title(title, subtitle=subtitle), description=description or title)
+    )
+    return configure(chart, fit=False)
+
+
+_ACADEMIC_YEAR = "(datum.value - 1) + '/' + substring(toString(datum.value), 2, 4)"
+
+
+def take_up_chart(
+    data: pd.DataFrame, title: str, subtitle: str, target: float | None = None, description: str | None = None
+) -> alt.Chart:
+    """Two-year-old take-up of funded places over the years: the LA and its comparators, and a target.
+
+    `data`: year (calendar year of the January count), role, pct, label.
+    """
+    x = alt.X("year:O", title="January of each year", axis=alt.Axis(labelAngle=0))
+    y = alt.Y("pct:Q", title="% of eligible two-year-olds taking up a place", scale=alt.Scale(zero=False, nice=True))
+    tooltip = [
+        alt.Tooltip("role:N", title="Who"),
+        alt.Tooltip("year:O", title="January"),
+        alt.Tooltip("label:N", title="Take-up"),
+    ]
+    lines = (
+        alt.Chart(data)
+        .transform_filter("isValid(datum.pct)")
+        .mark_line(point=alt.OverlayMarkDef(size=70, filled=True))
+        .encode(
+            x=x,
+            y=y,
+            color=_focus_colour(),
+            strokeWidth=alt.condition(alt.datum.role == FOCUS_ROLES[0], alt.value(4), alt.value(2)),
+            tooltip=tooltip,
+        )
+    )
+    latest = (
+        alt.Chart(data)
+        .transform_filter(f"datum.role == '{FOCUS_ROLES[0]}' && isValid(datum.pct)")
+        .transform_joinaggregate(last="max(year)")
+        .transform_filter("datum.year == datum.last")
+        .mark_text(align="left", dx=8, dy=-12, fontSize=14, fontWeight="bold", font=FONT, color=ALL_COLOUR)
+        .encode(x=x, y=y, text="label:N")
+    )
+    layers = [lines, latest]
+    # Always drawn (with no rows without a target): the spec keeps one shape whatever is typed.
+    rule_data = pd.DataFrame(
+        {"target": [target] if target is not None else [], "text": [f"Your target: {target:.1f}%"] if target else []}
+    )
+    rule = alt.Chart(rule_data).mark_rule(strokeDash=[8, 4], color=ALL_COLOUR, strokeWidth=2).encode(y="target:Q")
+    rule_label = (
+        alt.Chart(rule_data)
+        .mark_text(align="left", dy=-9, fontSize=13, font=FONT, color=ALL_COLOUR, fontWeight="bold")
+        .encode(y="target:Q", x=alt.value(6), text="text:N")
+    )
+    layers += [rule, rule_label]
+    chart = alt.layer(*layers).properties(
+        width="container", height=360, title=alt.Title(title, subtitle=subtitle), description=description or title
+    )
+    return configure(chart)

@@ -26,6 +26,8 @@ REQUIRED_TABLES = (
     "deprivation_la",
     "wards",
     "low_income_la",
+    "context_measures",
+    "gld_characteristics_2022",
     "gld_district_2022",
     "sources",
     "build_info",

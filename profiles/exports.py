@@ -229,11 +229,12 @@ def plan_pack(area_name: str, summary: str, items: list[Export]) -> bytes:
             archive.writestr(f"{item.name}.png", export_png(item))
             archive.writestr(f"{item.name}.csv", export_csv(item))
             lines += [f"### {item.name}.png", "", f"Alt text: {item.alt_text}", ""]
+        # Each chart's own source line (GLD, ward data, early education), once each.
+        sources = list(dict.fromkeys(line for item in items for line in item.footer if line.startswith("Source:")))
         lines += [
-            "## Source and caveats",
+            "## Sources and caveats",
             "",
-            SOURCE_LINE,
-            "",
+            *[part for line in sources or [SOURCE_LINE] for part in (line, "")],
             FRAMEWORK_NOTE,
             "",
             f"Generated {date.today():%d %B %Y} by the GLD data profile explorer.",

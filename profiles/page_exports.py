@@ -10,8 +10,19 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from profiles import focus
 from profiles.areas import area_name
-from profiles.charts import cumulative_share_chart, gap_chart, peer_dot_chart, peer_trend_chart, trajectory_chart
+from profiles.charts import (
+    FOCUS_ROLES,
+    comparison_dot_chart,
+    cumulative_share_chart,
+    gap_chart,
+    peer_dot_chart,
+    peer_trend_chart,
+    small_multiples_chart,
+    take_up_chart,
+    trajectory_chart,
+)
 from profiles.exports import Export, footer_lines, plan_pack
 from profiles.groups import in_sentence
 from profiles.maps import static_map, ward_features, ward_label_points
@@ -222,7 +233,99 @@ def where_children_export(code: str) -> Export:
 
 
 def plan_pack_for(code: str) -> bytes:
-    """Every chart of the LA's profile, peers (May 2025 neighbours) and wards pages, zipped with summary.md."""
+    """Every chart of the LA's profile, focus, peers (May 2025 neighbours) and wards pages, zipped with summary.md."""
     profile = build_profile(code)
-    items = profile_exports(profile) + peer_exports(code) + ward_exports(code)
+    items = profile_exports(profile) + focus_exports(code) + peer_exports(code) + ward_exports(code)
     return plan_pack(profile.name, summary_sentence(profile), items)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def focus_exports(code: str, two_year_target: float | None = None) -> list[Export]:
+    """The focus page's charts: areas of learning (latest, and each since 2021/22), GLD by pupil group,
+    two-year-old take-up (with the user's own target, if given)."""
+    who = focus.comparators(code)
+    name = who.name
+    frame = focus.areas_of_learning(code)
+    year = int(frame["year"].max()) if not frame.empty else None
+    cohort, basis = focus.latest_cohort(code, year) if year else (None, None)
+    latest = focus.areas_latest(frame, cohort)
+    areas_text = focus.areas_sentence(name, latest, basis)
+    year_label = academic_year(year) if year else ""
+    versus = "its May 2025 statistical neighbours' average (simple mean), its region and England"
+    items = [
+        Export(
+            "focus_areas_of_learning",
+            comparison_dot_chart(
+                focus.areas_chart_data(latest),
+                f"{name}: areas of learning, {year_label}",
+                f"% of children at the expected level in each area, beside {versus}",
+                "% at the expected level",
+                areas_text,
+            ),
+            focus.areas_table(latest, who),
+            areas_text,
+            footer_lines(name, year_label, False, focus.EYFSP_NOTE, focus.AREAS_SOURCE),
+            screen_title=f"Areas of learning, {year_label}",
+        )
+    ]
+    trend = focus.areas_trend_data(frame)
+    first = academic_year(focus.REFORMED_FROM)
+    trend_text = focus.areas_trend_sentence(name, frame)
+    items.append(
+        Export(
+            "focus_areas_since_2022",
+            small_multiples_chart(
+                trend,
+                f"{name}: areas of learning since {first}",
+                "% at the expected level · the reformed framework only (not comparable with 2013–2019)",
+                "% at the expected level",
+                trend_text,
+            ),
+            trend,
+            trend_text,
+            footer_lines(name, f"{first}–{year_label}", False, focus.EYFSP_NOTE, focus.AREAS_SOURCE),
+            screen_title=f"Areas of learning since {first}",
+        )
+    )
+    groups = focus.pupil_groups(code)
+    groups_text = focus.pupil_groups_sentence(name, groups)
+    groups_year = academic_year(int(groups["year"].iloc[0])) if not groups.empty else ""
+    items.append(
+        Export(
+            "focus_pupil_groups",
+            comparison_dot_chart(
+                focus.groups_chart_data(groups),
+                f"{name}: GLD by pupil group, {groups_year}",
+                f"% reaching a good level of development, beside England · red ring: fewer than {focus.SMALL_GROUP} "
+                "children in 2021/22, or group size not published · red text: not published by LAIT",
+                "% reaching a good level of development",
+                groups_text,
+                roles=(FOCUS_ROLES[0], FOCUS_ROLES[-1]),
+            ),
+            focus.groups_chart_data(groups),
+            groups_text,
+            footer_lines(name, groups_year, False, focus.EYFSP_NOTE, focus.GROUPS_SOURCE),
+            screen_title=f"GLD by pupil group, {groups_year}",
+        )
+    )
+    take_up = focus.two_year_olds(code)
+    take_up_text = focus.two_year_old_sentence(name, take_up, two_year_target)
+    years = take_up.loc[take_up["la"].notna(), "year"]
+    span = f"January {int(years.min())}–{int(years.max())}" if not years.empty else ""
+    items.append(
+        Export(
+            "focus_two_year_olds",
+            take_up_chart(
+                focus.take_up_data(take_up),
+                f"{name}: two-year-olds taking up funded early education",
+                f"% of eligible two-year-olds, beside {versus}",
+                two_year_target,
+                take_up_text,
+            ),
+            focus.take_up_table(take_up, who),
+            take_up_text,
+            footer_lines(name, span, False, focus.TAKE_UP_NOTE, focus.TAKE_UP_SOURCE),
+            screen_title="Two-year-olds taking up funded early education",
+        )
+    )
+    return items

@@ -3,7 +3,7 @@
 Building an LA's charts the first time (Altair composition and validation) costs far more than
 drawing them from the cache, and when many people at an event each pick a different LA at once
 those first builds queue behind one Python interpreter. So the first page load of a server starts
-one low-priority thread that builds the profile charts, the May 2025 peer charts (latest year and
+one low-priority thread that builds the profile and focus charts, the May 2025 peer charts (latest year and
 trend for all children) and the unfiltered ward map of every LA, pausing between LAs so that
 people's own page runs go first (its cost: docs/PERFORMANCE.md). Set GLD_WARM_CACHES=0 to turn it
 off (the tests do, to keep timings steady).
@@ -30,8 +30,15 @@ def enabled() -> bool:
 
 def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     """Build and cache every LA's profile charts, May 2025 peer charts and ward map. Returns the LAs warmed."""
+    from profiles import focus
     from profiles.overview import england_trajectory_export
-    from profiles.page_exports import peer_exports_for, peer_trend_export, profile_exports_for, where_children_export
+    from profiles.page_exports import (
+        focus_exports,
+        peer_exports_for,
+        peer_trend_export,
+        profile_exports_for,
+        where_children_export,
+    )
     from profiles.peers import peer_codes
     from profiles.queries import latest_year
     from profiles.wards import DEFAULT_MEASURE, WardFilters, apply_filters, ward_map_for, ward_table
@@ -41,6 +48,8 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     england_trajectory_export(latest_year())
     for code in codes:
         profile_exports_for(code)
+        focus_exports(code, None)  # as the focus page calls it, with no target typed
+        focus.detail_2022(code), focus.early_education_rows(code), focus.context_rows(code)
         peer_exports_for(code, "sn2025")
         peers, description = peer_codes(code, "sn2025", [])
         if peers:  # the same arguments, in the same order, as the peers page passes

@@ -9,13 +9,14 @@ from __future__ import annotations
 import html
 import re
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from .conftest import PROJECT
 
-PAGES = ["overview", "profile", "peers", "wards", "about"]
+PAGES = ["overview", "profile", "focus", "peers", "wards", "about"]
 AREAS = {
     "England": "E92000001",
     "Rotherham": "E08000018",
@@ -400,3 +401,55 @@ def test_warmed_ward_map_is_the_one_the_wards_page_draws(monkeypatch):
     assert built == ["E08000018"]  # drawn from the warmed cache, not built again
     app.slider(key="dec").set_value((1, 3)).run()
     assert built == ["E08000018", "E08000018"]  # a filtered map is another map: the count can move
+
+
+def test_focus_page_shows_laits_figures_for_rotherham():
+    app = run_page("focus", "E08000018")
+    assert not app.exception, app.exception
+    app.session_state["table_open_focus_areas_of_learning"] = True  # the tables drawn when opened
+    app.session_state["detail_2022_open"] = True
+    app.run()
+    text = page_text(app)
+    # LAIT, Rotherham 2024/25: communication and language 77.7, literacy 67.0, mathematics 74.2;
+    # two-year-old take-up January 2025: 83.5% (813 children).
+    areas = app.dataframe[0].value.set_index("Area of learning")["Rotherham"]
+    assert (areas["Communication and language"], areas["Literacy"], areas["Mathematics"]) == ("77.7", "67.0", "74.2")  # as published
+    assert "83.5% of eligible two-year-olds in Rotherham (813 children)" in text
+    # 2021/22 by characteristic (DfE): England's boys 58.7 and girls 71.9 beside Rotherham's.
+    assert re.search(r"Boys\s+57\.5\s+1,663\s+58\.7", text) and re.search(r"Girls\s+72\.1\s+1,529\s+71\.9", text)
+    assert "2013" not in " ".join(m.value for m in app.markdown)  # the reformed framework only
+
+
+def test_focus_page_names_groups_laits_does_not_publish():
+    # LAIT 2024/25: '-' for Rutland's Chinese children (a handful at most), a figure for its White children.
+    from profiles import focus
+
+    values = focus.context_table()
+    rutland = values[(values["area_code"] == "E06000017") & (values["year"] == 2025)]["measure"]
+    assert "FSP_Gooddev_Chinese" not in set(rutland) and "FSP_Gooddev_White" in set(rutland)
+    app = run_page("focus", "E06000017")
+    assert not app.exception, app.exception
+    assert "Not published for Rutland: Chinese (too few children, or not collected)." in page_text(app)
+    # a flagged 0.0 never stands bare: the sentence gives the group's size (8 children with an EHC plan, EES 2021/22)
+    assert "with an EHC plan reached GLD at 0.0% (England 4.0%; a small group: 8 children in 2021/22)" in page_text(app)
+    chart = next(c for c in app.get("vega_lite_chart") if "GLD by pupil group" in c.proto.spec)
+    assert "not published" in str(chart.proto.datasets)
+
+
+def test_the_areas_trend_is_drawn_when_asked_for_and_stays_on_the_reformed_framework():
+    app = run_page("focus", "E08000018")
+    specs = [chart.proto.spec for chart in app.get("vega_lite_chart")]
+    assert len(specs) == 3 and not any("Areas of learning since" in spec for spec in specs)
+    app.session_state["areas_trend_open"] = True
+    app.run()
+    trend = next(c for c in app.get("vega_lite_chart") if "Areas of learning since 2021/22" in c.proto.spec)
+    plotted = pa.ipc.open_stream(trend.proto.datasets[0].data.data).read_all().to_pandas()
+    assert plotted["year"].min() == 2022 and plotted["year"].max() >= 2025  # no point, so no line, before 2021/22
+
+
+def test_a_two_year_old_target_is_kept_for_the_session():
+    app = run_page("focus", "E08000018")
+    app.session_state["two_year_target_open"] = True  # the box draws its input only when open
+    app.run()
+    app.number_input(key="two_year_target_E08000018").set_value(88.1).run()
+    assert "Your target of 88.1% is 4.6 percentage points above it" in page_text(app)

@@ -38,7 +38,7 @@ from .test_app import open_page
 OUTPUTS = ("gld.duckdb", *BOUNDARY_FILES, ".build_stamp")
 ROTHERHAM = "E08000018"
 KENT = "E10000016"  # a two-tier county, so the wards page also reads `districts` and `dgroup`
-PAGES = ["overview", "profile", "peers", "wards", "about"]
+PAGES = ["overview", "profile", "focus", "peers", "wards", "about"]
 # Invalid UTF-8 (lone continuation bytes) and no valid Parquet, Snappy or Deflate structure.
 GARBAGE = bytes((index * 131 + 7) % 256 for index in range(4096))
 
@@ -344,6 +344,7 @@ PASSES_URL_CHECK = {UNKNOWN_CODE, SQL_QUOTE, BARE_LINK}
 PAGE_PARAMS = {
     "overview": ("map", "regions", "band", "present"),
     "profile": ("present",),
+    "focus": ("present",),
     "peers": ("peers", "with", "pupils", "similar", "present"),
     "wards": ("measure", "decby", "dec", "minkids", "wards", "districts", "dgroup", "present"),
     "about": ("present",),
