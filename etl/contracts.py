@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from etl.characteristics import CHARACTERISTICS
 from etl.errors import BuildError
 
 
@@ -48,18 +49,6 @@ LOW_INCOME_FYES = (2024, 2025)
 LOW_INCOME_TOLERANCE_PER_ROOT_WARD = 7
 LOW_INCOME_TOLERANCE_PER_MISSING_WARD = 5
 
-# The 2021/22 file's characteristics, and 'Sex' (its boys and girls).
-CHARACTERISTICS_2022 = (
-    "Total",
-    "Sex",
-    "Free school meal eligibility",
-    "Ethnic group: major",
-    "Ethnic group: minor",
-    "First language",
-    "Term of birth",
-    "SEN provision",
-    "SEN primary need",
-)
 # Take-up of funded early education can pass 100%: children are counted where they take their place
 # and the eligible or resident population is an estimate (City of London 2-year-olds 2025: 233.3).
 TAKE_UP_MEASURES = ("%_2yr_olds", "%_3&4yr_olds")
@@ -237,7 +226,7 @@ CONTRACTS: tuple[TableContract, ...] = (
         ("level", "former", "children", "gld_children", "status"),
         {
             "level": ("national", "regional", "la"),
-            "characteristic": CHARACTERISTICS_2022,
+            "characteristic": CHARACTERISTICS,  # the 2021/22 file's, and 'Sex' (its boys and girls)
             "status": ("published", "not applicable (z)"),
         },
         {
