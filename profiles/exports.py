@@ -22,6 +22,7 @@ import pandas as pd
 import vl_convert as vlc
 
 MIN_WIDTH_PX = 1600
+FONT_STACK = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
 EXPORT_WIDTH = 1500
 SOURCE_LINE = (
     "Source: DfE Early Years Foundation Stage Profile (LAIT; Explore Education Statistics); targets: published, "
@@ -164,7 +165,7 @@ def with_footer(spec: dict, lines: list[str], width: int = EXPORT_WIDTH) -> dict
     if "layer" in spec or "mark" in spec:
         spec["width"] = width
     else:
-        width = 1000  # facets and concatenations keep their own widths; keep the footer beside them
+        width = min(width, 1000)  # facets and concatenations keep their own widths; keep the footer beside them
     # The title goes on the whole figure: left on the chart, a legend at its top was drawn above it.
     title = {"title": spec.pop("title")} if "title" in spec else {}
     return {
@@ -198,6 +199,106 @@ def export_png(item: Export) -> bytes:
     return render_png(with_footer(item.spec, item.footer))
 
 
+# Document size: the whole figure is DOC_WIDTH px wide, so pasted 16 cm wide (a Word page with
+# 2.5 cm margins) its 13-14 px text prints at 10-11 pt; drawn at DOC_SCALE for about 300 dpi.
+DOC_WIDTH = 600
+DOC_SCALE = 3
+DOC_PLOT_HEIGHT = 300
+PAGE_TEXT_PT = 453.5  # 16 cm in points
+
+
+def document_spec(spec: dict, plot_width: int) -> dict:
+    """The chart part of a spec with `plot_width` px for its plot(s); side-by-side panels stacked."""
+    spec = copy.deepcopy(spec)
+    for key in ("autosize", "padding"):
+        spec.pop(key, None)
+    if "layer" in spec or "mark" in spec:
+        spec["width"] = plot_width
+        if isinstance(spec.get("height"), int):  # a page is taller than wide: keep room for text around it
+            spec["height"] = min(spec["height"], DOC_PLOT_HEIGHT)
+    elif "facet" in spec and "spec" in spec:
+        inner = spec["spec"]
+        if "column" in spec["facet"]:  # two panels side by side (peers: all, FSM) go one above the other
+            spec["facet"] = {"row": spec["facet"]["column"]}
+            inner["width"] = plot_width
+        elif "columns" in spec:  # small multiples: two a row
+            spec["columns"] = 2
+            inner["width"] = plot_width // 2
+    elif "hconcat" in spec:  # a map with its legend beside it
+        main = spec["hconcat"][0]
+        if isinstance(main.get("width"), int):
+            if isinstance(main.get("height"), int):
+                main["height"] = round(main["height"] * plot_width / main["width"])
+            main["width"] = plot_width
+    return spec
+
+
+def wrapped_title(title: str | dict, width: int) -> dict:
+    """A title and subtitle broken into lines that fit `width` px (20 px and 14 px Arial)."""
+    title = {"text": title} if isinstance(title, str) else dict(title)
+    for key, px in (("text", 11), ("subtitle", 7.5)):
+        value = title.get(key)
+        if value:
+            lines = [value] if isinstance(value, str) else list(value)
+            title[key] = [part for line in lines for part in textwrap.wrap(line, width=int(width / px)) or [line]]
+    return title
+
+
+def document_png(item: Export) -> bytes:
+    """The PNG of one export at document size (DOC_WIDTH px laid out, drawn at DOC_SCALE), with its footer.
+
+    Axis labels, legends and padding take a width that depends on the data, so the chart is laid
+    out once to measure them and again with the plot narrowed to fit.
+    """
+
+    def figure(plot_width: int) -> dict:
+        chart = document_spec(item.spec, plot_width)
+        top = {key: chart.pop(key) for key in ("$schema", "config", "datasets") if key in chart}
+        config = top.setdefault("config", {})  # legends one entry a line: a page is narrower than a slide
+        config["legend"] = {**config.get("legend", {}), "columns": 1, "labelLimit": DOC_WIDTH - 120}
+        title = {"title": wrapped_title(chart.pop("title"), DOC_WIDTH - 48)} if "title" in chart else {}
+        # The footer as a bottom title of the chart's group: a title starts at the group's left edge,
+        # axis labels included, where a concatenated footer would start at the plot's.
+        lines = [part for line in item.footer for part in textwrap.wrap(line, width=(DOC_WIDTH - 48) // 8) or [""]]
+        footer = {
+            "text": lines,
+            "orient": "bottom",
+            "anchor": "start",
+            "fontSize": 15,
+            "fontWeight": "normal",
+            "font": FONT_STACK,
+            "color": "#374151",
+            "lineHeight": 22,
+            "offset": 16,
+        }
+        return {
+            **top,
+            **title,
+            "vconcat": [{"vconcat": [chart], "title": footer}],
+            "padding": 24,
+            "background": "white",
+        }
+
+    trial = 400
+    width, _ = png_size(vlc.vegalite_to_png(figure(trial), scale=1))
+    plot = max(200, trial - (width - DOC_WIDTH))
+    return vlc.vegalite_to_png(figure(plot), scale=DOC_SCALE)
+
+
+def file_stem(item: Export, kind: str = "") -> str:
+    """'Rotherham_profile_trajectory_2026-12-01': the LA (from the footer's first line), the chart
+    and the date, so files from several LAs and days can sit in one folder."""
+    area = item.footer[0].split(" · ")[0] if item.footer else ""
+    parts = [safe_name(area), item.name + (f"_{kind}" if kind else ""), f"{date.today():%Y-%m-%d}"]
+    return "_".join(part for part in parts if part)
+
+
+def safe_name(text: str) -> str:
+    """A name usable in a file name on every system: letters, digits and '-' kept, others '_'."""
+    cleaned = "".join(char if char.isalnum() or char == "-" else "_" for char in text)
+    return "_".join(part for part in cleaned.split("_") if part)
+
+
 # A spreadsheet runs a cell that starts with one of these as a formula (a name in the data, or one
 # typed into a link, must never become one): such text cells get a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -220,24 +321,13 @@ def export_csv(item: Export) -> bytes:
     return csv_bytes(item.data)
 
 
-def plan_pack(area_name: str, summary: str, items: list[Export]) -> bytes:
-    """A zip of every export's PNG and CSV plus summary.md (summary and one alt-text sentence each)."""
+def plan_pack(area_name: str, report: bytes, items: list[Export]) -> bytes:
+    """A zip of the LA's Word report (the lead document) and every export's PNG and CSV, each file
+    named with the LA, the chart and the date."""
     buffer = io.BytesIO()
-    lines = [f"# {area_name}: good level of development — plan pack", "", summary, "", "## Charts and alt text", ""]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{safe_name(area_name)}_GLD_report_{date.today():%Y-%m-%d}.docx", report)
         for item in items:
-            archive.writestr(f"{item.name}.png", export_png(item))
-            archive.writestr(f"{item.name}.csv", export_csv(item))
-            lines += [f"### {item.name}.png", "", f"Alt text: {item.alt_text}", ""]
-        # Each chart's own source line (GLD, ward data, early education), once each.
-        sources = list(dict.fromkeys(line for item in items for line in item.footer if line.startswith("Source:")))
-        lines += [
-            "## Sources and caveats",
-            "",
-            *[part for line in sources or [SOURCE_LINE] for part in (line, "")],
-            FRAMEWORK_NOTE,
-            "",
-            f"Generated {date.today():%d %B %Y} by the GLD data profile explorer.",
-        ]
-        archive.writestr("summary.md", "\n".join(lines) + "\n")
+            archive.writestr(f"{file_stem(item)}.png", export_png(item))
+            archive.writestr(f"{file_stem(item)}.csv", export_csv(item))
     return buffer.getvalue()

@@ -6,6 +6,8 @@ so a page revisited for the same LA and options draws its charts without any Alt
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -37,7 +39,16 @@ from profiles.peers import (
     reference_rows,
     trend,
 )
-from profiles.profile import Profile, build_profile, gap_data, gap_sentence, summary_sentence, trajectory_data
+from profiles.profile import (
+    Profile,
+    build_profile,
+    gap_data,
+    gap_sentence,
+    headline_rows,
+    summary_sentence,
+    trajectory_data,
+)
+from profiles.report import Headline, report_docx
 from profiles.targets import academic_year
 from profiles.wards import (
     CHILD_COUNTS,
@@ -232,11 +243,61 @@ def where_children_export(code: str) -> Export:
     )
 
 
-def plan_pack_for(code: str) -> bytes:
-    """Every chart of the LA's profile, focus, peers (May 2025 neighbours) and wards pages, zipped with summary.md."""
-    profile = build_profile(code)
-    items = profile_exports(profile) + focus_exports(code) + peer_exports(code) + ward_exports(code)
-    return plan_pack(profile.name, summary_sentence(profile), items)
+@dataclass(frozen=True)
+class Choices:
+    """What the user set this session that the pack and the report must follow, as the pages do."""
+
+    target_all: float | None = None  # confirmed 2028 targets typed on the profile page
+    target_fsm: float | None = None
+    two_year_target: float | None = None  # the focus page's local take-up target
+    peer_set: str = "sn2025"
+    peers: tuple[str, ...] = ()  # the LAs of a custom peer set
+
+
+def report_sections(code: str, choices: Choices) -> list[tuple[str, list[Export]]]:
+    """Each page's charts for the pack and the report, built with the user's choices."""
+    peers, description = peer_codes(code, choices.peer_set, list(choices.peers))
+    peer_items = peer_exports(code, choices.peer_set, list(choices.peers))
+    if peers:
+        peer_items = [*peer_items, peer_trend_export(code, tuple(peers), "all", description)]
+    return [
+        ("LA profile", profile_exports_for(code, choices.target_all, choices.target_fsm)),
+        ("Focus: what to work on, and for whom", focus_exports(code, choices.two_year_target)),
+        ("Peers", peer_items),
+        ("Wards", ward_exports(code)),
+    ]
+
+
+def choice_lines(code: str, choices: Choices) -> list[str]:
+    """What the figures assume, in words, for the top of the report."""
+    _, description = peer_codes(code, choices.peer_set, list(choices.peers))
+    described = description.replace(" (kept in the link)", "").rstrip(".")  # a document has no link
+    lines = [f"Peers: {described}."] if description else []
+    if choices.target_all or choices.target_fsm:
+        lines.append("2028 targets: the confirmed targets you entered this session (see 'Basis' in the table).")
+    if choices.two_year_target:
+        lines.append(f"Two-year-old take-up: compared with your local target of {choices.two_year_target:.1f}%.")
+    return lines
+
+
+def report_for(code: str, choices: Choices = Choices()) -> bytes:
+    """The LA's Word report (profile, focus, peers and wards) with the user's choices."""
+    profile = build_profile(code, {"all": choices.target_all, "fsm": choices.target_fsm})
+    headings, rows = headline_rows(profile)
+    return report_docx(
+        profile.name,
+        summary_sentence(profile),
+        Headline(headings, rows),
+        profile.notes,
+        report_sections(code, choices),
+        choice_lines(code, choices),
+    )
+
+
+def plan_pack_for(code: str, choices: Choices = Choices()) -> bytes:
+    """The Word report and every chart of the LA's pages as PNG and CSV, with the user's choices, zipped."""
+    items = [item for _, section in report_sections(code, choices) for item in section]
+    return plan_pack(area_name(code), report_for(code, choices), items)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -110,11 +110,12 @@ EVERY_VALUE_NOTE = (
 
 
 def plan_pack_text(name: str) -> str:
-    """What the plan pack holds, said above its button."""
+    """What the report and the plan pack hold, said above their buttons."""
     return (
-        f"One zip for {name}: every chart of the profile, peers and wards pages as PNG (slide resolution, with "
-        "title, source and caveats), the data behind each as CSV, and summary.md with the summary above and an "
-        "alt-text sentence for each chart."
+        f"A Word report for {name}: the summary and headline figures, every chart of the profile, focus, peers "
+        "and wards pages with its summary sentence (also the picture's alt text) and its data, then sources and "
+        "caveats. The plan pack zips the report with each chart as PNG and its data as CSV. Both follow what you "
+        "chose this session: confirmed targets, the two-year-old target and the peer set last chosen on Peers."
     )
 
 

@@ -40,6 +40,7 @@ from views.common import (
 from views.shell import current_la
 
 URL_PATH = "peers"
+PEER_CHOICE = "peer_choice"  # session state: the last peer set chosen, for the pack and report (widgets forget)
 
 
 def choose_peers(code: str) -> tuple[str, list[str]]:
@@ -55,6 +56,7 @@ def choose_peers(code: str) -> tuple[str, list[str]]:
         bind="query-params",
     )
     if peer_set != "custom":
+        st.session_state[PEER_CHOICE] = (peer_set, ())
         return peer_set, []
     names = la_names()
     custom = st.multiselect(
@@ -65,6 +67,7 @@ def choose_peers(code: str) -> tuple[str, list[str]]:
         max_selections=MAX_CUSTOM,
         bind="query-params",
     )
+    st.session_state[PEER_CHOICE] = (peer_set, tuple(custom))
     return peer_set, custom
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
-from profiles.page_exports import plan_pack_for, profile_exports_for
+from profiles.exports import safe_name
+from profiles.page_exports import Choices, plan_pack_for, profile_exports_for, report_for
 from profiles.profile import Profile, build_profile, headline_rows, summary_sentence, table_view
 from profiles.targets import academic_year
 from profiles.text import EVERY_VALUE_NOTE, plan_pack_text
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section
+from views.focus import TWO_YEAR_TARGETS
+from views.peers import PEER_CHOICE
 from views.shell import current_la
 
 URL_PATH = "profile"
@@ -77,16 +82,43 @@ def every_value(profile: Profile) -> None:
         box.dataframe(table_view(profile), hide_index=True, width="stretch")
 
 
+def session_choices(code: str) -> Choices:
+    """What this session chose that the pack and report follow: targets typed here and on the focus
+    page, and the peer set last chosen on the peers page."""
+    targets = st.session_state.get(CUSTOM_TARGETS, {}).get(code, {})
+    peer_set, peers = st.session_state.get(PEER_CHOICE, ("sn2025", ()))
+    return Choices(
+        targets.get("all"),
+        targets.get("fsm"),
+        st.session_state.get(TWO_YEAR_TARGETS, {}).get(code),
+        peer_set,
+        tuple(peers),
+    )
+
+
 def plan_pack_section(code: str, name: str) -> None:
-    section("Plan pack", plan_pack_text(name))
-    st.download_button(
+    section("Report and plan pack", plan_pack_text(name))
+    # Read now, in this run: a deferred download runs outside the session and cannot see its state.
+    choices = session_choices(code)
+    stem = f"{safe_name(name)}_GLD_{{}}_{date.today():%Y-%m-%d}"
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Download Word report",
+        data=lambda: report_for(code, choices),
+        file_name=stem.format("report") + ".docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        key="word_report",
+        icon=":material/description:",
+        type="primary",
+        on_click="ignore",
+    )
+    row.download_button(
         "Download plan pack (zip)",
-        data=lambda: plan_pack_for(code),
-        file_name=f"gld_plan_pack_{code}.zip",
+        data=lambda: plan_pack_for(code, choices),
+        file_name=stem.format("plan_pack") + ".zip",
         mime="application/zip",
         key="plan_pack",
         icon=":material/folder_zip:",
-        type="primary",
         on_click="ignore",
     )
 

@@ -297,6 +297,29 @@ def test_profile_downloads_png_and_csv(server, page, artifacts):
     assert csv_path.read_text(encoding="utf-8-sig").startswith("area,group,year")
 
 
+def test_the_word_report_follows_a_typed_target(server, page, artifacts):
+    """A confirmed target of 70.0 typed on the page is the report's target (Rotherham's published: 73.3)."""
+    from docx import Document
+
+    page.goto(f"{server}/profile?la=E08000018")
+    wait_for_profile(page, "Rotherham")
+    page.get_by_text("Use your own confirmed 2028 target").click()
+    box = page.get_by_label("All children (%)")
+    box.fill("70")
+    box.press("Enter")
+    page.get_by_text("Basis: entered by you").first.wait_for(timeout=60_000)
+    # the rest of the page, the download buttons included, redrawn by the same run
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+    _idle(page)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download Word report").click()
+    assert re.fullmatch(r"Rotherham_GLD_report_\d{4}-\d{2}-\d{2}\.docx", download.value.suggested_filename)
+    path = artifacts / "downloaded_report.docx"
+    download.value.save_as(path)
+    target = Document(str(path)).tables[0].rows[1].cells[2].text
+    assert target.startswith("70.0%") and "entered by you" in target
+
+
 def test_presentation_mode_in_the_browser(server, page, artifacts):
     page.goto(f"{server}/profile?la=E08000018&present=1")
     wait_for_profile(page, "Rotherham")
