@@ -1,8 +1,9 @@
 """Plan-ready exports: chart PNGs with a footer, static map PNGs, CSVs and the LA plan pack (zip).
 
-PNGs are rendered on the server by vl-convert (no browser, no network) at slide resolution:
-at least 1600 px wide. Every PNG carries its title, the LA, the data years, a source line, the
-framework-break note where relevant and the date it was generated.
+PNGs are rendered on the server by vl-convert (no browser, no network) in two sizes: for a
+document (reads at 16 cm wide) and for a 16:9 slide (1920 x 1080). Every PNG carries its title,
+the LA, the data years, a source line, the framework-break note where relevant and the date it
+was generated.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import copy
 import io
 import json
-import math
 import struct
 import textwrap
 import zipfile
@@ -21,9 +21,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-MIN_WIDTH_PX = 1600
 FONT_STACK = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
-EXPORT_WIDTH = 1500
 SOURCE_LINE = (
     "Source: DfE Early Years Foundation Stage Profile (LAIT; Explore Education Statistics); targets: published, "
     "or derived as 2023/24 GLD + 9.0 percentage points; OHID Fingertips; MHCLG IoD2019; ONS boundaries."
@@ -131,53 +129,6 @@ def footer_lines(
     return lines
 
 
-def _footer_spec(lines: list[str], width: int) -> dict:
-    # Long lines wrap rather than end in "…": about 8 px a character at 15 px Arial.
-    lines = [part for line in lines for part in textwrap.wrap(line, width=width // 8) or [""]]
-    return {
-        "data": {"values": [{"i": i, "line": line} for i, line in enumerate(lines)]},
-        "mark": {
-            "type": "text",
-            "align": "left",
-            "baseline": "middle",
-            "fontSize": 15,
-            "font": "Arial, Liberation Sans, DejaVu Sans, sans-serif",
-            "color": "#374151",
-            "limit": width,
-        },
-        "encoding": {
-            "y": {"field": "i", "type": "ordinal", "axis": None},
-            "x": {"value": 0},
-            "text": {"field": "line", "type": "nominal"},
-        },
-        "width": width,
-        "height": 24 * len(lines),
-        "view": {"stroke": None},
-    }
-
-
-def with_footer(spec: dict, lines: list[str], width: int = EXPORT_WIDTH) -> dict:
-    """Put a configured chart spec above a text footer, at a fixed width for export."""
-    spec = copy.deepcopy(spec)
-    top = {key: spec.pop(key) for key in ("$schema", "config", "datasets") if key in spec}
-    for key in ("autosize", "padding"):
-        spec.pop(key, None)
-    if "layer" in spec or "mark" in spec:
-        spec["width"] = width
-    else:
-        width = min(width, 1000)  # facets and concatenations keep their own widths; keep the footer beside them
-    # The title goes on the whole figure: left on the chart, a legend at its top was drawn above it.
-    title = {"title": spec.pop("title")} if "title" in spec else {}
-    return {
-        **top,
-        **title,
-        "vconcat": [spec, _footer_spec(lines, width)],
-        "padding": 24,
-        "background": "white",
-        "spacing": 18,
-    }
-
-
 def png_size(png: bytes) -> tuple[int, int]:
     """(width, height) of a PNG from its header; raises ValueError if it is not a PNG."""
     if png[:8] != b"\x89PNG\r\n\x1a\n":
@@ -185,51 +136,47 @@ def png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def render_png(spec: dict) -> bytes:
-    """Render a Vega-Lite spec to PNG, scaling up until it is at least 1600 px wide."""
-    png = vlc.vegalite_to_png(spec, scale=1)
-    width, _ = png_size(png)
-    if width < MIN_WIDTH_PX:
-        png = vlc.vegalite_to_png(spec, scale=math.ceil(MIN_WIDTH_PX / width * 10) / 10)
-    return png
-
-
-def export_png(item: Export) -> bytes:
-    """The PNG of one export, with its footer."""
-    return render_png(with_footer(item.spec, item.footer))
-
-
 # Document size: the whole figure is DOC_WIDTH px wide, so pasted 16 cm wide (a Word page with
 # 2.5 cm margins) its 13-14 px text prints at 10-11 pt; drawn at DOC_SCALE for about 300 dpi.
 DOC_WIDTH = 600
 DOC_SCALE = 3
 DOC_PLOT_HEIGHT = 300
+SLIDE_SIZE = (1280, 720)  # laid out; drawn at SLIDE_SCALE: full HD
+SLIDE_SCALE = 1.5
 PAGE_TEXT_PT = 453.5  # 16 cm in points
 
 
-def document_spec(spec: dict, plot_width: int) -> dict:
-    """The chart part of a spec with `plot_width` px for its plot(s); side-by-side panels stacked."""
+def sized_spec(spec: dict, plot_width: int, plot_height: int, stack: bool) -> dict:
+    """The chart part of a spec with its plot(s) `plot_width` by `plot_height` px; `stack` puts
+    side-by-side panels one above the other (a page is narrower than a slide)."""
     spec = copy.deepcopy(spec)
     for key in ("autosize", "padding"):
         spec.pop(key, None)
     if "layer" in spec or "mark" in spec:
         spec["width"] = plot_width
-        if isinstance(spec.get("height"), int):  # a page is taller than wide: keep room for text around it
-            spec["height"] = min(spec["height"], DOC_PLOT_HEIGHT)
+        if isinstance(spec.get("height"), int):
+            spec["height"] = plot_height
     elif "facet" in spec and "spec" in spec:
         inner = spec["spec"]
-        if "column" in spec["facet"]:  # two panels side by side (peers: all, FSM) go one above the other
-            spec["facet"] = {"row": spec["facet"]["column"]}
-            inner["width"] = plot_width
-        elif "columns" in spec:  # small multiples: two a row
-            spec["columns"] = 2
-            inner["width"] = plot_width // 2
-    elif "hconcat" in spec:  # a map with its legend beside it
+        if "column" in spec["facet"]:  # panels side by side (peers: all, FSM); their height follows the LAs
+            if stack:
+                spec["facet"] = {"row": spec["facet"]["column"]}
+                inner["width"] = plot_width
+            else:
+                inner["width"] = plot_width // 2
+        elif "columns" in spec:  # small multiples: two a row on a page, four on a slide
+            columns = 2 if stack else 4
+            spec["columns"] = columns
+            inner["width"] = plot_width // columns
+            if not stack:  # seven panels: two rows on a slide, each with its header
+                inner["height"] = max(110, (plot_height - 60) // 2)
+    elif "hconcat" in spec:  # a map with its legend beside it: as wide as it can be, as tall as it fits
         main = spec["hconcat"][0]
-        if isinstance(main.get("width"), int):
-            if isinstance(main.get("height"), int):
-                main["height"] = round(main["height"] * plot_width / main["width"])
-            main["width"] = plot_width
+        if isinstance(main.get("width"), int) and isinstance(main.get("height"), int):
+            ratio = (
+                plot_width / main["width"] if stack else min(plot_width / main["width"], plot_height / main["height"])
+            )
+            main["width"], main["height"] = round(main["width"] * ratio), round(main["height"] * ratio)
     return spec
 
 
@@ -244,45 +191,70 @@ def wrapped_title(title: str | dict, width: int) -> dict:
     return title
 
 
+def sized_figure(item: Export, total_width: int, plot_width: int, plot_height: int, stack: bool) -> dict:
+    """The export's chart, title and footer as one figure for a page (`stack`) or a slide."""
+    chart = sized_spec(item.spec, plot_width, plot_height, stack)
+    top = {key: chart.pop(key) for key in ("$schema", "config", "datasets") if key in chart}
+    if stack:  # legends one entry a line: a page is narrower than a slide
+        config = top.setdefault("config", {})
+        config["legend"] = {**config.get("legend", {}), "columns": 1, "labelLimit": total_width - 120}
+    title = {"title": wrapped_title(chart.pop("title"), total_width - 48)} if "title" in chart else {}
+    # The footer as a bottom title of the chart's group: a title starts at the group's left edge,
+    # axis labels included, where a concatenated footer would start at the plot's. Long lines wrap
+    # (about 8 px a character at 15 px Arial), never end in "…".
+    lines = [part for line in item.footer for part in textwrap.wrap(line, width=(total_width - 48) // 8) or [""]]
+    footer = {
+        "text": lines,
+        "orient": "bottom",
+        "anchor": "start",
+        "fontSize": 15,
+        "fontWeight": "normal",
+        "font": FONT_STACK,
+        "color": "#374151",
+        "lineHeight": 22,
+        "offset": 16,
+    }
+    return {**top, **title, "vconcat": [{"vconcat": [chart], "title": footer}], "padding": 24, "background": "white"}
+
+
+def fitted_png(item: Export, size: tuple[int, int | None], stack: bool, scale: float) -> bytes:
+    """Render at `size` logical px (height None: as tall as it comes). Axis labels, legends, titles
+    and the footer take room that depends on the data, so a first layout measures them and the
+    plot is sized to what is left."""
+    width, height = size
+    trial_width, trial_height = 400, 300
+    trial = sized_figure(item, width, trial_width, trial_height, stack)
+    # the chart alone for the width (the title and footer wrap to any width), all of it for the height
+    chart_alone = {**{k: v for k, v in trial.items() if k != "title"}, "vconcat": trial["vconcat"][0]["vconcat"]}
+    chart_width = png_size(vlc.vegalite_to_png(chart_alone, scale=1))[0]
+    plot_width = max(200, trial_width + width - chart_width)
+    plot_height = DOC_PLOT_HEIGHT
+    if height is not None:
+        plot_height = max(150, trial_height + height - png_size(vlc.vegalite_to_png(trial, scale=1))[1])
+    return vlc.vegalite_to_png(sized_figure(item, width, plot_width, plot_height, stack), scale=scale)
+
+
 def document_png(item: Export) -> bytes:
-    """The PNG of one export at document size (DOC_WIDTH px laid out, drawn at DOC_SCALE), with its footer.
+    """The PNG of one export for a document: DOC_WIDTH px laid out, drawn at DOC_SCALE, with its footer."""
+    return fitted_png(item, (DOC_WIDTH, None), stack=True, scale=DOC_SCALE)
 
-    Axis labels, legends and padding take a width that depends on the data, so the chart is laid
-    out once to measure them and again with the plot narrowed to fit.
-    """
 
-    def figure(plot_width: int) -> dict:
-        chart = document_spec(item.spec, plot_width)
-        top = {key: chart.pop(key) for key in ("$schema", "config", "datasets") if key in chart}
-        config = top.setdefault("config", {})  # legends one entry a line: a page is narrower than a slide
-        config["legend"] = {**config.get("legend", {}), "columns": 1, "labelLimit": DOC_WIDTH - 120}
-        title = {"title": wrapped_title(chart.pop("title"), DOC_WIDTH - 48)} if "title" in chart else {}
-        # The footer as a bottom title of the chart's group: a title starts at the group's left edge,
-        # axis labels included, where a concatenated footer would start at the plot's.
-        lines = [part for line in item.footer for part in textwrap.wrap(line, width=(DOC_WIDTH - 48) // 8) or [""]]
-        footer = {
-            "text": lines,
-            "orient": "bottom",
-            "anchor": "start",
-            "fontSize": 15,
-            "fontWeight": "normal",
-            "font": FONT_STACK,
-            "color": "#374151",
-            "lineHeight": 22,
-            "offset": 16,
-        }
-        return {
-            **top,
-            **title,
-            "vconcat": [{"vconcat": [chart], "title": footer}],
-            "padding": 24,
-            "background": "white",
-        }
+def slide_png(item: Export) -> bytes:
+    """The PNG of one export for a 16:9 slide: exactly 1920 x 1080 (1280 x 720 laid out, drawn at 1.5),
+    a chart that cannot shrink to fit (a tall list of LAs) scaled down onto a white slide."""
+    from PIL import Image
 
-    trial = 400
-    width, _ = png_size(vlc.vegalite_to_png(figure(trial), scale=1))
-    plot = max(200, trial - (width - DOC_WIDTH))
-    return vlc.vegalite_to_png(figure(plot), scale=DOC_SCALE)
+    png = fitted_png(item, SLIDE_SIZE, stack=False, scale=SLIDE_SCALE)
+    target = (round(SLIDE_SIZE[0] * SLIDE_SCALE), round(SLIDE_SIZE[1] * SLIDE_SCALE))
+    if png_size(png) == target:
+        return png
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    image.thumbnail(target, Image.LANCZOS)
+    slide = Image.new("RGB", target, "white")
+    slide.paste(image, ((target[0] - image.width) // 2, (target[1] - image.height) // 2))
+    buffer = io.BytesIO()
+    slide.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 def file_stem(item: Export, kind: str = "") -> str:
@@ -321,13 +293,15 @@ def export_csv(item: Export) -> bytes:
     return csv_bytes(item.data)
 
 
-def plan_pack(area_name: str, report: bytes, items: list[Export]) -> bytes:
-    """A zip of the LA's Word report (the lead document) and every export's PNG and CSV, each file
-    named with the LA, the chart and the date."""
+def plan_pack(area_name: str, report: bytes, items: list[Export], documents: dict[str, bytes]) -> bytes:
+    """A zip of the LA's Word report (the lead document) and every export's PNGs (for documents, as in
+    the report, and for 16:9 slides) and CSV, each file named with the LA, the chart and the date."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"{safe_name(area_name)}_GLD_report_{date.today():%Y-%m-%d}.docx", report)
         for item in items:
-            archive.writestr(f"{file_stem(item)}.png", export_png(item))
-            archive.writestr(f"{file_stem(item)}.csv", export_csv(item))
+            stem = file_stem(item)
+            archive.writestr(f"{stem}_document.png", documents.get(item.name) or document_png(item))
+            archive.writestr(f"{stem}_slide.png", slide_png(item))
+            archive.writestr(f"{stem}.csv", export_csv(item))
     return buffer.getvalue()

@@ -25,7 +25,7 @@ from profiles.charts import (
     take_up_chart,
     trajectory_chart,
 )
-from profiles.exports import Export, footer_lines, plan_pack
+from profiles.exports import Export, document_png, footer_lines, plan_pack
 from profiles.groups import in_sentence
 from profiles.maps import static_map, ward_features, ward_label_points
 from profiles.peers import (
@@ -280,7 +280,7 @@ def choice_lines(code: str, choices: Choices) -> list[str]:
     return lines
 
 
-def report_for(code: str, choices: Choices = Choices()) -> bytes:
+def report_for(code: str, choices: Choices = Choices(), pictures: dict[str, bytes] | None = None) -> bytes:
     """The LA's Word report (profile, focus, peers and wards) with the user's choices."""
     profile = build_profile(code, {"all": choices.target_all, "fsm": choices.target_fsm})
     headings, rows = headline_rows(profile)
@@ -291,13 +291,15 @@ def report_for(code: str, choices: Choices = Choices()) -> bytes:
         profile.notes,
         report_sections(code, choices),
         choice_lines(code, choices),
+        pictures,
     )
 
 
 def plan_pack_for(code: str, choices: Choices = Choices()) -> bytes:
-    """The Word report and every chart of the LA's pages as PNG and CSV, with the user's choices, zipped."""
+    """The Word report and every chart of the LA's pages as PNGs and CSV, with the user's choices, zipped."""
     items = [item for _, section in report_sections(code, choices) for item in section]
-    return plan_pack(area_name(code), report_for(code, choices), items)
+    documents = {item.name: document_png(item) for item in items}  # once, for the report and the zip
+    return plan_pack(area_name(code), report_for(code, choices, documents), items, documents)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -70,9 +70,8 @@ def add_table(doc, headings: list[str], rows: list[list[str]]) -> None:
                     run.font.size = Pt(8.5)
 
 
-def add_picture(doc, item: Export) -> None:
+def add_picture(doc, item: Export, png: bytes) -> None:
     """The chart at document size, its summary sentence as the picture's description (alt text)."""
-    png = document_png(item)
     width, height = png_size(png)
     if PICTURE_WIDTH * height / width > MAX_PICTURE_HEIGHT:  # a tall chart (many LAs) fits the page by height
         doc.add_picture(io.BytesIO(png), height=MAX_PICTURE_HEIGHT)
@@ -84,11 +83,11 @@ def add_picture(doc, item: Export) -> None:
     properties.set("title", chart_title(item))
 
 
-def add_chart(doc, item: Export) -> None:
+def add_chart(doc, item: Export, png: bytes) -> None:
     doc.add_heading(chart_title(item), level=2)
     lead = doc.add_paragraph(item.alt_text)
     lead.paragraph_format.keep_with_next = True
-    add_picture(doc, item)
+    add_picture(doc, item, png)
     data = item.data
     if len(data) > LONG_TABLE or data.shape[1] > WIDE_TABLE:
         doc.add_paragraph(
@@ -110,9 +109,12 @@ def report_docx(
     notes: list[str],
     sections: list[tuple[str, list[Export]]],
     choices: list[str],
+    pictures: dict[str, bytes] | None = None,
 ) -> bytes:
     """The report for one LA. `sections`: (heading, exports) per page; `choices`: what the user set
-    (a typed target, the peer set), said at the top so a reader knows what the figures assume."""
+    (a typed target, the peer set), said at the top so a reader knows what the figures assume.
+    `pictures`: document PNGs already made, by export name (the plan pack makes them once for both)."""
+    pictures = pictures if pictures is not None else {}
     doc = Document()
     page = doc.sections[0]
     page.orientation = WD_ORIENT.PORTRAIT
@@ -146,7 +148,7 @@ def report_docx(
             continue
         doc.add_heading(heading, level=1)
         for item in items:
-            add_chart(doc, item)
+            add_chart(doc, item, pictures.get(item.name) or document_png(item))
 
     doc.add_heading("Sources and caveats", level=1)
     sources = list(dict.fromkeys(line for _, items in sections for item in items for line in item.footer))

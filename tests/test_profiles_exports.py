@@ -1,4 +1,4 @@
-"""Exports: PNGs at slide resolution with their footer, CSVs of the plotted data, the plan pack."""
+"""Exports: PNGs for documents and slides with their footer, CSVs of the plotted data, the plan pack."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ import pandas as pd
 import pytest
 
 from profiles.exports import (
+    DOC_SCALE,
+    DOC_WIDTH,
     FRAMEWORK_NOTE,
-    MIN_WIDTH_PX,
     Export,
     csv_bytes,
+    document_png,
     export_csv,
-    export_png,
     footer_lines,
     png_size,
     screen_spec,
-    with_footer,
+    sized_figure,
+    slide_png,
 )
 from profiles.page_exports import plan_pack_for
 
@@ -30,10 +32,10 @@ def tiny_export() -> Export:
     return Export("tiny", chart, data, "A tiny line.", footer_lines("Somewhere", "2021/22–2024/25", True))
 
 
-def test_png_is_a_png_at_least_1600_wide():
-    png = export_png(tiny_export())
-    width, height = png_size(png)
-    assert width >= MIN_WIDTH_PX and height > 200
+def test_a_document_png_reads_at_16_cm_and_a_slide_png_is_full_hd():
+    width, height = png_size(document_png(tiny_export()))
+    assert DOC_WIDTH * DOC_SCALE * 0.9 <= width <= (DOC_WIDTH + 10) * DOC_SCALE and height > 300
+    assert png_size(slide_png(tiny_export())) == (1920, 1080)
 
 
 def test_footer_carries_la_years_source_note_and_date():
@@ -42,9 +44,10 @@ def test_footer_carries_la_years_source_note_and_date():
     assert any(line.startswith("Source:") for line in lines)
     assert FRAMEWORK_NOTE in lines
     assert lines[-1].startswith("Generated ")
-    spec = with_footer(tiny_export().spec, lines)
-    footer = spec["vconcat"][1]["data"]["values"]
-    assert " ".join(row["line"] for row in footer) == " ".join(lines)  # long lines wrap; nothing is lost
+    item = tiny_export()
+    item.footer = lines
+    footer = sized_figure(item, DOC_WIDTH, 400, 300, True)["vconcat"][0]["title"]["text"]
+    assert " ".join(footer) == " ".join(lines)  # long lines wrap; nothing is lost
 
 
 def test_csv_is_exactly_the_plotted_data():
@@ -59,17 +62,19 @@ def test_not_a_png_is_refused():
 
 @pytest.mark.slow
 def test_plan_pack_for_rotherham():
-    """The published-target pack: every PNG at slide size, the report's text says what the page says."""
+    """The published-target pack: PNGs for documents and slides, the report's text says what the page says."""
     from docx import Document
 
     archive = zipfile.ZipFile(io.BytesIO(plan_pack_for("E08000018")))
     names = archive.namelist()
-    assert sum(name.endswith(".png") for name in names) == sum(name.endswith(".csv") for name in names) == 10
+    assert sum(name.endswith("_document.png") for name in names) == sum(name.endswith(".csv") for name in names) == 10
     for name in names:
         content = archive.read(name)
         assert content, name
-        if name.endswith(".png"):
-            assert png_size(content)[0] >= MIN_WIDTH_PX
+        if name.endswith("_slide.png"):
+            assert png_size(content) == (1920, 1080)
+        elif name.endswith("_document.png"):
+            assert png_size(content)[0] <= (DOC_WIDTH + 10) * DOC_SCALE
     report = Document(io.BytesIO(archive.read(next(name for name in names if name.endswith(".docx")))))
     text = "\n".join(paragraph.text for paragraph in report.paragraphs)
     assert "furthest behind its statistical neighbours' average in Personal, social and emotional" in text
@@ -203,7 +208,7 @@ def test_where_the_children_are_draws_both_lines_even_when_they_coincide():
         for rank, pct in zip(range(1, 5), (40.0, 70.0, 90.0, 100.0), strict=True)
     ]
     chart = cumulative_share_chart(pd.DataFrame(rows), "Tiny")
-    png = export_png(Export("tiny", chart, pd.DataFrame(rows), "", footer_lines("Tiny", "2025", False)))
+    png = slide_png(Export("tiny", chart, pd.DataFrame(rows), "", footer_lines("Tiny", "2025", False)))
     # The first line (orange) is drawn wide beneath the second (blue, thin, dashed): each shows along
     # the whole chart (about 1,100 px of steps), far more than its legend symbol and points.
     assert colour_pixels(png, FSM_COLOUR) > 3_000
@@ -213,15 +218,16 @@ def test_where_the_children_are_draws_both_lines_even_when_they_coincide():
 def test_long_footer_lines_wrap_instead_of_being_cut():
     long_line = "IoD2025 " + "and a long vintage statement " * 12
     lines = footer_lines("Somewhere", long_line.strip(), False)
-    spec = with_footer(tiny_export().spec, lines, width=800)
-    printed = [row["line"] for row in spec["vconcat"][1]["data"]["values"]]
+    item = tiny_export()
+    item.footer = lines
+    printed = sized_figure(item, 800, 400, 300, False)["vconcat"][0]["title"]["text"]
     assert len(printed) > len(lines) + 3 and all(len(line) <= 100 for line in printed)
     assert " ".join(printed) == " ".join(lines)  # every word kept, in order
 
 
 def test_a_png_puts_its_title_above_a_top_legend():
-    spec = with_footer(tiny_export().spec, ["a footer"])
-    assert spec["title"] == "Tiny" and "title" not in spec["vconcat"][0]
+    spec = sized_figure(tiny_export(), DOC_WIDTH, 400, 300, True)
+    assert spec["title"]["text"] == ["Tiny"] and "title" not in spec["vconcat"][0]["vconcat"][0]
 
 
 @pytest.mark.slow

@@ -78,7 +78,7 @@ def test_the_plan_pack_leads_with_the_report_and_names_each_file():
         "wards_where_the_children_are",
     }
     assert names - {f"Rotherham_GLD_report_{day}.docx"} == {
-        f"Rotherham_{chart}_{day}.{kind}" for chart in charts for kind in ("png", "csv")
+        f"Rotherham_{chart}_{day}{kind}" for chart in charts for kind in ("_document.png", "_slide.png", ".csv")
     }
     trajectory = archive.read(f"Rotherham_profile_trajectory_{day}.csv").decode("utf-8-sig")
     assert "70.0" in trajectory and "73.3" not in trajectory  # the confirmed target, in the data too

@@ -12,7 +12,7 @@ import streamlit as st
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
-from profiles.exports import Export, csv_bytes, export_csv, export_png
+from profiles.exports import Export, csv_bytes, document_png, export_csv, file_stem, slide_png
 
 
 def figures_table(
@@ -95,28 +95,32 @@ def frame_table(
     )
 
 
-def png_button(make: Callable[[], Export], file_name: str, key: str, label: str = "Download PNG") -> None:
-    """A PNG download rendered only when clicked (slide resolution, with its footer); no rerun on click."""
-    st.download_button(
-        label,
-        data=lambda: export_png(make()),
-        file_name=file_name,
-        mime="image/png",
-        key=key,
-        icon=":material/image:",
-        on_click="ignore",
-    )
+def png_buttons(make: Callable[[], Export], stem: str, key: str, what: str = "") -> None:
+    """Two PNG downloads, each rendered only when clicked (no rerun): for a document (reads at 16 cm
+    wide) and for a 16:9 slide (1920 x 1080); `what` names the picture in the labels ("map")."""
+    label = f" {what}" if what else ""
+    for kind, text, render in (("document", "for documents", document_png), ("slide", "for slides (16:9)", slide_png)):
+        st.download_button(
+            f"PNG{label} {text}",
+            data=lambda render=render: render(make()),
+            file_name=f"{stem}_{kind}.png",
+            mime="image/png",
+            key=f"{key}_{kind}",
+            icon=":material/image:",
+            on_click="ignore",
+        )
 
 
 def export_buttons(item: Export, key: str) -> None:
-    """'Download PNG' (rendered on click, at slide resolution) and 'Download CSV' of exactly the plotted data."""
+    """PNGs for documents and slides and 'Download CSV' of exactly the plotted data, each made on click;
+    files named with the LA, the chart and the date."""
     row = st.container(horizontal=True)
     with row:
-        png_button(lambda: item, f"{item.name}.png", f"png_{key}")
+        png_buttons(lambda: item, file_stem(item), f"png_{key}")
     row.download_button(
         "Download CSV",
         data=lambda: export_csv(item),  # made on click: no file kept per rerun
-        file_name=f"{item.name}.csv",
+        file_name=f"{file_stem(item)}.csv",
         mime="text/csv",
         key=f"csv_{key}",
         icon=":material/table:",

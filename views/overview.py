@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from profiles import queries
@@ -20,7 +22,7 @@ from profiles.overview import (
     row_code,
 )
 from profiles.targets import academic_year
-from views.common import copy_link, csv_button, data_table, export_buttons, png_button, show_chart
+from views.common import copy_link, csv_button, data_table, export_buttons, png_buttons, show_chart
 from views.shell import current_la, open_profile, picked_this_run
 
 URL_PATH = "overview"
@@ -52,9 +54,13 @@ def map_section(latest: int, since: int) -> None:
     st.markdown(sentence)
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="overview_map", height=LA_MAP_HEIGHT)
     st.markdown(legend_html(legend, MEASURES[measure].label(latest, since), MAP_NOTE), unsafe_allow_html=True)
-    png_button(
-        lambda: la_map_export(measure, latest, since), f"england_map_{measure}.png", "la_map_png", "Download map PNG"
-    )
+    with st.container(horizontal=True):
+        png_buttons(
+            lambda: la_map_export(measure, latest, since),
+            f"England_map_{measure}_{date.today():%Y-%m-%d}",
+            "la_map_png",
+            "of the map",
+        )
 
 
 def table_section(latest: int, since: int) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from profiles.areas import ENGLAND, area_name
+from profiles.exports import safe_name
 from profiles.groups import PUPIL_CHOICES
 from profiles.maps import DISTRICT_MAP_HEIGHT, WARD_MAP_HEIGHT, legend_html
 from profiles.page_exports import ward_exports, where_children_export
@@ -30,7 +33,7 @@ from profiles.wards import (
     ward_map_for,
     ward_table,
 )
-from views.common import chart_block, copy_link, csv_button, figures_table, frame_table, lazy_expander, png_button
+from views.common import chart_block, copy_link, csv_button, figures_table, frame_table, lazy_expander, png_buttons
 from views.shell import current_la
 
 URL_PATH = "wards"
@@ -123,11 +126,11 @@ def map_section(code: str, measure: str, filters: WardFilters, shown: pd.DataFra
     st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key=map_key(), height=WARD_MAP_HEIGHT)
     st.markdown(legend_html(legend, WARD_MEASURES[measure].label, MAP_NOTE), unsafe_allow_html=True)
     with st.container(horizontal=True):
-        png_button(
+        png_buttons(
             lambda: ward_exports(code, measure, filters)[0],
-            f"wards_map_{code}_{measure}.png",
+            f"{safe_name(area_name(code))}_wards_map_{measure}_{date.today():%Y-%m-%d}",
             "ward_png",
-            "Download map PNG",
+            "of the map",
         )
         st.button(
             "Reset map view",

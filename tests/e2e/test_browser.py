@@ -285,13 +285,24 @@ def test_clicking_a_ward_selects_it(server, page):
 def test_profile_downloads_png_and_csv(server, page, artifacts):
     page.goto(f"{server}/profile?la=E08000018")
     wait_for_profile(page, "Rotherham")
-    with page.expect_download(timeout=60_000) as png_download:
-        page.get_by_role("button", name="Download PNG").first.click()
-    png_path = artifacts / "downloaded_trajectory.png"
-    png_download.value.save_as(png_path)
-    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from profiles.exports import DOC_SCALE, DOC_WIDTH, png_size
+
+    day = r"\d{4}-\d{2}-\d{2}"
+    for label, kind in (("PNG for documents", "document"), ("PNG for slides (16:9)", "slide")):
+        with page.expect_download(timeout=60_000) as png_download:
+            page.get_by_role("button", name=label).first.click()
+        name = png_download.value.suggested_filename
+        assert re.fullmatch(rf"Rotherham_profile_trajectory_{day}_{kind}\.png", name), name
+        png_path = artifacts / f"downloaded_trajectory_{kind}.png"
+        png_download.value.save_as(png_path)
+        width, height = png_size(png_path.read_bytes())
+        if kind == "slide":
+            assert (width, height) == (1920, 1080)
+        else:  # laid out at most DOC_WIDTH px: reads at 16 cm wide
+            assert width <= (DOC_WIDTH + 10) * DOC_SCALE
     with page.expect_download(timeout=60_000) as csv_download:
         page.get_by_role("button", name="Download CSV").first.click()
+    assert re.fullmatch(rf"Rotherham_profile_trajectory_{day}\.csv", csv_download.value.suggested_filename)
     csv_path = artifacts / "downloaded_trajectory.csv"
     csv_download.value.save_as(csv_path)
     assert csv_path.read_text(encoding="utf-8-sig").startswith("area,group,year")
