@@ -11,7 +11,16 @@ import streamlit as st
 from profiles.areas import ENGLAND
 from profiles.charts import trajectory_chart
 from profiles.exports import Export, footer_lines
-from profiles.maps import LA_MAP_HEIGHT, Legend, choropleth, classify, la_features, la_shapes, static_map
+from profiles.maps import (
+    LA_MAP_HEIGHT,
+    NO_DATA_COLOUR,
+    Legend,
+    choropleth,
+    classify,
+    la_features,
+    la_shapes,
+    static_map,
+)
 from profiles.peers import la_latest
 from profiles.profile import build_profile, summary_sentence, trajectory_data
 from profiles.targets import academic_year
@@ -67,8 +76,11 @@ def la_map(measure: str, year: int, since: int) -> tuple[pdk.Deck, Legend, str]:
     spec = MEASURES[measure]
     table = la_latest(year, since)
     shapes = la_shapes().merge(table, on="area_code", how="left")
-    fills, legend = classify(shapes[spec.column], spec.palette)
-    shapes["fill"] = fills
+    # Classes from one value per LA, as the PNG export makes them: the shapes table has a row per
+    # polygon part (264 for 153 LAs), and quantiles over those moved about 25 LAs to another colour.
+    fills, legend = classify(table[spec.column], spec.palette)
+    fill_of = dict(zip(table["area_code"], fills, strict=True))
+    shapes["fill"] = [fill_of.get(code, NO_DATA_COLOUR) for code in shapes["area_code"]]
     shapes["value"] = [
         "no value" if pd.isna(v) else f"{v:.1f}{spec.unit}" + (" (tiny cohort: low reliability)" if tiny else "")
         for v, tiny in zip(shapes[spec.column], shapes["tiny"])

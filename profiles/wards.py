@@ -185,9 +185,12 @@ def ward_map(area_code: str, measure: str, shown: pd.DataFrame, all_wards: pd.Da
     spec = WARD_MEASURES[measure]
     codes = tuple(all_wards["ward_code"])
     shapes = ward_shapes(codes).merge(all_wards, on="ward_code", how="left")
-    fills, legend = measure_colours(shapes[spec.column], measure)
+    # Classes from one value per ward, as the PNG export makes them (a ward in several parts has a
+    # shape row for each, which would weigh it more in the quantiles).
+    fills, legend = measure_colours(all_wards[spec.column], measure)
+    fill_of = dict(zip(all_wards["ward_code"], fills, strict=True))
     visible = set(shown["ward_code"])
-    shapes["fill"] = [fill if code in visible else [255, 255, 255, 0] for fill, code in zip(fills, shapes["ward_code"])]
+    shapes["fill"] = [fill_of[code] if code in visible else [255, 255, 255, 0] for code in shapes["ward_code"]]
     shapes["value"] = [value_text(v, spec.kind) for v in shapes[spec.column]]
     shapes["children_text"] = [value_text(v, "count") for v in shapes["children_0_15"]]
     shapes["low_income_text"] = [value_text(v, "percent") for v in shapes["pct_low_income_2025"]]

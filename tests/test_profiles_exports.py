@@ -240,3 +240,49 @@ def test_ward_exports_name_the_ward_sources_not_the_gld_ones():
         assert "English Indices of Deprivation 2025" in footer and "Children in low income families" in footer
         assert "IoD2019" not in footer and "LAIT" not in footer
         assert "May 2024 ward" in footer and "FYE 2025" in footer
+
+
+def _png_fills(export) -> dict[str, str]:
+    """Area code -> fill colour of a static map export (its GeoJSON features)."""
+
+    def found(node):  # the GeoJSON features, wherever Altair put them in the spec
+        if isinstance(node, list) and node and isinstance(node[0], dict) and node[0].get("type") == "Feature":
+            return node
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+        return next((hit for child in children if (hit := found(child))), None)
+
+    features = found(export.spec)
+    key = next(k for k in features[0]["properties"] if k.endswith("_code"))
+    return {feature["properties"][key]: feature["properties"]["fill"] for feature in features}
+
+
+def _deck_fills(deck, key: str) -> dict[str, str]:
+    rows = next(
+        layer.data for layer in deck.layers if isinstance(layer.data, list) and layer.data and "fill" in layer.data[0]
+    )
+    return {row[key]: "#{:02x}{:02x}{:02x}".format(*row["fill"][:3]) for row in rows if row["fill"][3] > 0}
+
+
+@pytest.mark.parametrize("measure", ["gld_all", "to_gain_fsm", "change_all"])
+def test_the_england_map_png_has_the_screens_colours(measure):
+    """Every LA in the same colour on screen and in the PNG (classes from one value per LA)."""
+    from profiles.overview import la_map, la_map_export
+    from profiles.peers import latest_and_since
+
+    year, since = latest_and_since()
+    deck, _, _ = la_map(measure, year, since)
+    png = _png_fills(la_map_export(measure, year, since))
+    assert len(png) == 153
+    assert png == _deck_fills(deck, "area_code")
+
+
+def test_a_ward_map_png_has_the_screens_colours():
+    from profiles.page_exports import ward_exports
+    from profiles.wards import WardFilters, apply_filters, ward_map_for, ward_table
+
+    kent = "E10000016"  # 255 wards drawn as 271 shapes: some wards come in parts
+    measure = "pct_low_income_2025"
+    wards = ward_table(kent)
+    deck, _ = ward_map_for(kent, measure, tuple(apply_filters(wards, WardFilters())["ward_code"]))
+    export = ward_exports(kent, measure, WardFilters())[0]
+    assert _png_fills(export) == _deck_fills(deck, "ward_code")
