@@ -22,10 +22,18 @@ import pandas as pd
 import vl_convert as vlc
 
 FONT_STACK = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
-SOURCE_LINE = (
-    "Source: DfE Early Years Foundation Stage Profile (LAIT; Explore Education Statistics); targets: published, "
-    "or derived as 2023/24 GLD + 9.0 percentage points; OHID Fingertips; MHCLG IoD2019; ONS boundaries."
+# Each chart names exactly its own sources (a pasted PNG travels without the page around it).
+GLD_SOURCE = (
+    "Source: DfE Early Years Foundation Stage Profile: 2012/13–2018/19 national tables and time series, "
+    "2021/22 Explore Education Statistics, LAIT from 2022/23; FSM 2012/13–2017/18 also OHID Fingertips and DfE SMAPEY."
 )
+REFORMED_SOURCE = (
+    "Source: DfE Early Years Foundation Stage Profile: 2021/22 Explore Education Statistics, LAIT from 2022/23."
+)
+TARGET_SOURCE = "2028 targets: as each LA published it (cited on the profile), or derived as 2023/24 GLD + 9.0 points."
+NEIGHBOURS_SOURCE = "Statistical neighbours: DfE children's services statistical neighbours (May 2025)."
+BOUNDARY_SOURCE = "LA boundaries: ONS, counties and unitary authorities, December 2023 (generalised)."
+SOURCE_LINE = f"{GLD_SOURCE} {TARGET_SOURCE}"  # the profile's trajectory: results and targets
 FRAMEWORK_NOTE = (
     "The EYFS profile changed in September 2021: 2012/13–2018/19 results are not comparable with 2021/22 onwards; "
     "no assessment in 2019/20 or 2020/21."

@@ -10,7 +10,7 @@ import streamlit as st
 
 from profiles.areas import ENGLAND
 from profiles.charts import trajectory_chart
-from profiles.exports import Export, footer_lines
+from profiles.exports import BOUNDARY_SOURCE, GLD_SOURCE, TARGET_SOURCE, Export, footer_lines
 from profiles.maps import (
     LA_MAP_HEIGHT,
     NO_DATA_COLOUR,
@@ -121,7 +121,9 @@ def england_trajectory_export(latest: int) -> Export:
         ),
         data,
         summary,
-        footer_lines("England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028."),
+        footer_lines(
+            "England", f"2012/13–{academic_year(latest)}", True, "National ambition: 75% by 2028.", GLD_SOURCE
+        ),
     )
 
 
@@ -209,5 +211,6 @@ def la_map_export(measure: str, year: int, since: int) -> Export:
             academic_year(year),
             False,
             "Quantile classes: about 30 LAs in each colour; grey = no value.",
+            f"{GLD_SOURCE} {BOUNDARY_SOURCE}" + (f" {TARGET_SOURCE}" if "target" in spec.label(year, since) else ""),
         ),
     )

@@ -25,7 +25,15 @@ from profiles.charts import (
     take_up_chart,
     trajectory_chart,
 )
-from profiles.exports import Export, document_png, footer_lines, plan_pack
+from profiles.exports import (
+    GLD_SOURCE,
+    NEIGHBOURS_SOURCE,
+    REFORMED_SOURCE,
+    Export,
+    document_png,
+    footer_lines,
+    plan_pack,
+)
 from profiles.groups import in_sentence
 from profiles.maps import static_map, ward_features, ward_label_points
 from profiles.peers import (
@@ -105,6 +113,7 @@ def profile_exports(profile: Profile) -> list[Export]:
                 True,
                 "Solid: gap against all other children (DfE's published measure, to 2021/22); dashed: against "
                 "children known not to be eligible (2021/22 on).",
+                GLD_SOURCE,
             ),
             screen_title="Gap between FSM-eligible children and others",
         ),
@@ -146,9 +155,21 @@ def peer_trend_export(code: str, peers: tuple[str, ...], group: str, description
         peer_trend_chart(data, name, group_label),
         data,
         text,
-        footer_lines(name, f"{academic_year(since)}–{academic_year(year)}", False, description),
+        footer_lines(
+            name, f"{academic_year(since)}–{academic_year(year)}", False, description, peer_source(description)
+        ),
         screen_title=f"The LA and its peers since {academic_year(since)}: {group_label}",
     )
+
+
+def peer_source(peer_set_or_description: str) -> str:
+    """The peers charts' sources: GLD, and DfE's statistical neighbours of the vintage in use."""
+    text = peer_set_or_description  # the peers charts show 2021/22 on only
+    if text == "sn2025" or "May 2025" in text:
+        return f"{REFORMED_SOURCE} {NEIGHBOURS_SOURCE}"
+    if text == "sn2021" or "April 2021" in text:
+        return f"{REFORMED_SOURCE} {NEIGHBOURS_SOURCE.replace('May 2025', 'April 2021')}"
+    return REFORMED_SOURCE
 
 
 def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None = None) -> list[Export]:
@@ -168,7 +189,7 @@ def peer_exports(code: str, peer_set: str = "sn2025", custom: list[str] | None =
             peer_dot_chart(dots, name, label, academic_year(year)),
             dots,
             peer_summary(name, own, means, academic_year(year)),
-            footer_lines(name, academic_year(year), False, description),
+            footer_lines(name, academic_year(year), False, description, peer_source(peer_set)),
             screen_title=f"The LA beside {label}, {academic_year(year)}",
         )
     ]

@@ -286,3 +286,18 @@ def test_a_ward_map_png_has_the_screens_colours():
     deck, _ = ward_map_for(kent, measure, tuple(apply_filters(wards, WardFilters())["ward_code"]))
     export = ward_exports(kent, measure, WardFilters())[0]
     assert _png_fills(export) == _deck_fills(deck, "ward_code")
+
+
+def test_each_chart_names_its_own_sources_only():
+    from profiles.page_exports import Choices, report_sections
+
+    footers = {
+        item.name: " ".join(item.footer) for _, section in report_sections("E08000018", Choices()) for item in section
+    }
+    assert "2028 targets: as each LA published it" in footers["profile_trajectory"]
+    assert "2028 targets" not in footers["profile_fsm_gap"] and "Fingertips" in footers["profile_fsm_gap"]
+    for peers in ("peers_latest", "peers_trend_all"):
+        assert "statistical neighbours (May 2025)" in footers[peers]
+        assert "Fingertips" not in footers[peers] and "IoD" not in footers[peers]
+    assert "LAIT" not in footers["wards_map"] and "Indices of Deprivation 2025" in footers["wards_map"]
+    assert all("…" not in footer for footer in footers.values())
