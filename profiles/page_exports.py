@@ -273,6 +273,8 @@ class Choices:
     two_year_target: float | None = None  # the focus page's local take-up target
     peer_set: str = "sn2025"
     peers: tuple[str, ...] = ()  # the LAs of a custom peer set
+    ward_measure: str = "idaci_decile"  # the wards page's map measure and filters
+    ward_filters: WardFilters = WardFilters()
 
 
 def report_sections(code: str, choices: Choices) -> list[tuple[str, list[Export]]]:
@@ -285,8 +287,21 @@ def report_sections(code: str, choices: Choices) -> list[tuple[str, list[Export]
         ("LA profile", profile_exports_for(code, choices.target_all, choices.target_fsm)),
         ("Focus: what to work on, and for whom", focus_exports(code, choices.two_year_target)),
         ("Peers", peer_items),
-        ("Wards", ward_exports(code)),
+        ("Wards", ward_exports(code, choices.ward_measure, choices.ward_filters)),
     ]
+
+
+def ward_choice_text(measure: str, filters: WardFilters) -> str:
+    """The ward map's measure and filters in words."""
+    parts = [WARD_MEASURES[measure].label]
+    if filters.decile_range != (1, 10):
+        low, high = filters.decile_range
+        parts.append(f"{WARD_MEASURES[filters.decile_measure].label}: {low} to {high}")
+    if filters.min_children:
+        parts.append(f"wards with at least {filters.min_children:,} children aged 0–15")
+    if filters.ward_codes:
+        parts.append(f"{len(filters.ward_codes)} wards chosen by name")
+    return "; ".join(parts)
 
 
 def choice_lines(code: str, choices: Choices) -> list[str]:
@@ -296,6 +311,8 @@ def choice_lines(code: str, choices: Choices) -> list[str]:
     lines = [f"Peers: {described}."] if description else []
     if choices.target_all or choices.target_fsm:
         lines.append("2028 targets: the confirmed targets you entered this session (see 'Basis' in the table).")
+    if choices.ward_measure != Choices.ward_measure or choices.ward_filters != WardFilters():
+        lines.append(f"Ward map: {ward_choice_text(choices.ward_measure, choices.ward_filters)}.")
     if choices.two_year_target:
         lines.append(f"Two-year-old take-up: compared with your local target of {choices.two_year_target:.1f}%.")
     return lines

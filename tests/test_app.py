@@ -454,3 +454,33 @@ def test_a_two_year_old_target_is_kept_for_the_session():
     app.run()
     app.number_input(key="two_year_target_E08000018").set_value(88.1).run()
     assert "Your target of 88.1% is 4.6 percentage points above it" in page_text(app)
+
+
+def test_the_profile_pack_takes_the_ward_map_and_targets_chosen_in_the_session():
+    """Widgets forget what a page not drawn chose: the profile's report reads what the wards page,
+    the focus page and its own target box left in the session."""
+    from profiles.wards import WARD_MEASURES, WardFilters
+    from views.profile import session_choices
+
+    app = run_page("wards", "E08000018", dec=["1", "3"], minkids="1000", measure=WARD_MEASURES["imd_avg_rank"].label)
+    assert app.session_state["ward_choice"]["E08000018"] == (
+        "imd_avg_rank",
+        WardFilters((), "idaci_decile", (1, 3), 1000),
+    )
+    state = {
+        "ward_choice": app.session_state["ward_choice"],
+        "custom_targets": {"E08000018": {"all": 70.0, "fsm": None}},
+        "two_year_targets": {"E08000018": 88.1},
+    }
+    import streamlit as st
+
+    saved = dict(st.session_state)
+    try:
+        st.session_state.update(state)
+        choices = session_choices("E08000018")
+    finally:
+        for key in state:
+            st.session_state.pop(key, None)
+        st.session_state.update(saved)
+    assert (choices.target_all, choices.two_year_target, choices.ward_measure) == (70.0, 88.1, "imd_avg_rank")
+    assert choices.ward_filters.min_children == 1000

@@ -112,3 +112,25 @@ def test_the_report_opens_in_libreoffice(tmp_path):
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert "Rotherham: good level of development" in text and "73.3%" in text  # the published target
     assert "Sources and caveats" in text
+
+
+def test_the_report_and_pack_follow_the_ward_map_chosen():
+    from profiles.wards import WardFilters
+
+    chosen = Choices(ward_measure="pct_low_income_2025", ward_filters=WardFilters(decile_range=(1, 2)))
+    sections = dict(report_sections(ROTHERHAM, chosen))
+    ward_map = sections["Wards"][0]
+    assert "% of children in relative low income" in str(ward_map.spec["title"])
+    # Rotherham's wards in IDACI deciles 1-2 only: the others are left white on the map
+    fills = {  # each layer (fills, outlines) carries the features: one fill per ward
+        feature["properties"]["ward_code"]: feature["properties"]["fill"]
+        for layer in ward_map.spec["hconcat"][0]["layer"]
+        for feature in layer.get("data", {}).get("values", [])
+    }
+    from profiles.wards import ward_table
+
+    wards = ward_table(ROTHERHAM)
+    outside = int((wards["idaci_decile"] > 2).sum())
+    assert outside > 0 and list(fills.values()).count("#ffffff") == outside
+    text = document_text(Document(io.BytesIO(report_for(ROTHERHAM, chosen))))
+    assert "Ward map: % of children in relative low income" in text and "1 to 2" in text

@@ -11,10 +11,12 @@ from profiles.page_exports import Choices, plan_pack_for, profile_exports_for, r
 from profiles.profile import Profile, build_profile, headline_rows, summary_sentence, table_view
 from profiles.targets import academic_year
 from profiles.text import EVERY_VALUE_NOTE, plan_pack_text
+from profiles.wards import WardFilters
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section
 from views.focus import TWO_YEAR_TARGETS
 from views.peers import PEER_CHOICE
 from views.shell import current_la
+from views.wards import WARD_CHOICE
 
 URL_PATH = "profile"
 CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
@@ -84,15 +86,18 @@ def every_value(profile: Profile) -> None:
 
 def session_choices(code: str) -> Choices:
     """What this session chose that the pack and report follow: targets typed here and on the focus
-    page, and the peer set last chosen on the peers page."""
+    page, the peer set last chosen on the peers page and this LA's ward map measure and filters."""
     targets = st.session_state.get(CUSTOM_TARGETS, {}).get(code, {})
     peer_set, peers = st.session_state.get(PEER_CHOICE, ("sn2025", ()))
+    ward_measure, ward_filters = st.session_state.get(WARD_CHOICE, {}).get(code, (Choices.ward_measure, WardFilters()))
     return Choices(
         targets.get("all"),
         targets.get("fsm"),
         st.session_state.get(TWO_YEAR_TARGETS, {}).get(code),
         peer_set,
         tuple(peers),
+        ward_measure,
+        ward_filters,
     )
 
 

@@ -37,6 +37,7 @@ from views.common import chart_block, copy_link, csv_button, figures_table, fram
 from views.shell import current_la
 
 URL_PATH = "wards"
+WARD_CHOICE = "ward_choice"  # session state: {LA code: (measure, WardFilters)} last shown (widgets forget)
 FIRST_VIEW = WardFilters()  # the defaults the background warming builds each LA's map with
 
 
@@ -223,6 +224,7 @@ def render() -> None:
     st.header(name)
     st.info(method_note(name, wards), icon="ℹ️")
     measure, filters = controls(code, wards)
+    st.session_state.setdefault(WARD_CHOICE, {})[code] = (measure, filters)  # for the report and pack
     shown = apply_filters(wards, filters)
     st.markdown(summary(name, wards, shown))
     left, right = st.columns([3, 1])
