@@ -484,3 +484,29 @@ def test_the_profile_pack_takes_the_ward_map_and_targets_chosen_in_the_session()
         st.session_state.update(saved)
     assert (choices.target_all, choices.two_year_target, choices.ward_measure) == (70.0, 88.1, "imd_avg_rank")
     assert choices.ward_filters.min_children == 1000
+
+
+def test_a_confirmed_target_travels_in_the_link():
+    app = run_page("profile", "E08000018", target="70")
+    assert not app.exception, app.exception
+    text = page_text(app)
+    assert "70.0%" in text and "entered by you" in text  # Rotherham's published 73.3% is replaced
+    assert app.query_params["target"] == "70.0"
+    # a value that is not a percentage is said, not used
+    app = run_page("profile", "E08000018", target="abc")
+    assert "73.3%" in page_text(app) and "is not a percentage" in page_text(app)
+    app = run_page("profile", "E08000018", target="170")
+    assert "73.3%" in page_text(app) and "target" not in app.query_params
+
+
+def test_a_typed_target_goes_into_the_link_and_not_to_the_next_la():
+    app = run_page("profile", "E08000018")
+    app.session_state["custom_target_open"] = True
+    app.run()
+    app.number_input(key="custom_target_all_E08000018").set_value(70.0).run()
+    assert app.query_params["target"] == "70.0"
+    app.selectbox(key="la_picker").select("E08000025").run()  # Birmingham
+    assert not app.exception and "target" not in app.query_params
+    assert "73.3%" not in page_text(app) and "entered by you" not in page_text(app)
+    app.selectbox(key="la_picker").select("E08000018").run()  # back: the session kept Rotherham's
+    assert app.query_params["target"] == "70.0"

@@ -28,6 +28,43 @@ def keep_custom_target(code: str, group: str) -> None:
     st.session_state.setdefault(CUSTOM_TARGETS, {}).setdefault(code, {})[group] = value if value else None
 
 
+TARGET_PARAMS = {"all": "target", "fsm": "target_fsm"}  # ?target=70.0&target_fsm=55.0 in a shared link
+LINKED_LA = "target_link_la"  # session state: the LA whose targets the link's parameters hold
+
+
+def link_target(text: str | None) -> float | None:
+    """A target percentage from the link, or None (missing, not a number, not above 0 and up to 100)."""
+    try:
+        value = round(float(text), 1) if text else None
+    except ValueError:
+        return None
+    return value if value is not None and 0 < value <= 100 else None
+
+
+def targets_in_link(code: str) -> None:
+    """Keep the confirmed targets and the link in step: a link opened with `?target=` gives this LA its
+    confirmed target; afterwards the link always says the current LA's typed targets (and none when
+    the LA changes in this tab, so another LA never inherits them)."""
+    stored = st.session_state.setdefault(CUSTOM_TARGETS, {})
+    # Only the link that opened the session is read: a later URL (Back, Forward) may hold another
+    # LA's targets beside this LA's code.
+    if code not in stored and st.session_state.get(LINKED_LA) is None:
+        for group, param in TARGET_PARAMS.items():
+            text = st.query_params.get(param)
+            value = link_target(text)
+            if value is not None:
+                stored.setdefault(code, {})[group] = value
+            elif text:
+                st.warning(f"The link's {param}={text[:20]!r} is not a percentage: it is left out.", icon="⚠️")
+    st.session_state[LINKED_LA] = code
+    for group, param in TARGET_PARAMS.items():
+        value = stored.get(code, {}).get(group)
+        if value:
+            st.query_params[param] = f"{value:.1f}"
+        elif param in st.query_params:
+            del st.query_params[param]
+
+
 def custom_target_inputs(code: str) -> dict[str, float | None]:
     """Let the user type a confirmed target for this session (per LA).
 
@@ -35,6 +72,7 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
     on every LA switch); the values live in session state, so closing the box or visiting another
     LA loses nothing.
     """
+    targets_in_link(code)
     stored = st.session_state.get(CUSTOM_TARGETS, {}).get(code, {})
     custom = {group: stored.get(group) for group in ("all", "fsm")}
     # A fixed label: a new label would be a new expander, drawn closed. The headline table's

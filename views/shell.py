@@ -1,4 +1,4 @@
-"""What every page run does before the page itself: styles, the link, the database, the LA picker.
+"""What every page run does before the page itself: styles, the link, the database, the LA picker, the tab title.
 
 app.py calls these in order. The chosen LA lives in `?la=` on every page (a shared link opens that
 LA); everything else a page shows is in widgets bound to their own URL parameters.
@@ -6,19 +6,21 @@ LA); everything else a page shows is in widgets bound to their own URL parameter
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import streamlit as st
 
-from profiles.areas import picker_options, resolve_code
+from profiles.areas import la_names, picker_options, resolve_code
 from profiles.db import DatabaseMissing
 from profiles.links import tidy
 from profiles.warm import start_warming
 from views.styles import apply_styles
 
+APP_SHORT_NAME = "GLD explorer"
 LA_KEY = "la"
 PICKER_KEY = "la_picker"
 SYNCED_KEY = "la_in_url"
+LA_ONLY_PARAMS = ("target", "target_fsm")  # link parameters that belong to one LA (views.profile)
 
 
 def presentation_mode() -> bool:
@@ -105,10 +107,26 @@ def la_picker(codes: list[str], labels: dict[str, str]) -> None:
     chosen = st.session_state.get(LA_KEY)
     if chosen:
         if st.query_params.get_all(LA_KEY) != [chosen]:
+            # The last LA's confirmed targets leave the link before the new LA enters it (a link
+            # with bound widgets cannot be rewritten in one go: `from_dict` refuses their keys).
+            for key in LA_ONLY_PARAMS:
+                if key in st.query_params:
+                    del st.query_params[key]
             st.query_params[LA_KEY] = chosen
         st.session_state[SYNCED_KEY] = chosen
     elif LA_KEY in st.query_params and not notice:
         del st.query_params[LA_KEY]
+
+
+def tab_title(page: st.Page, la_pages: Collection[str]) -> None:
+    """Name the browser tab after the page and, on a page about one LA, that LA
+    ("Rotherham · LA profile · GLD explorer"), so tabs, bookmarks and history tell LAs apart.
+
+    `la_pages` are the URL paths of the pages about the chosen LA; England pages, and any page
+    before an LA is chosen, leave the LA out ("About the data · GLD explorer").
+    """
+    la = la_names().get(current_la() or "") if page.url_path in la_pages else None
+    st.set_page_config(page_title=" · ".join(part for part in (la, page.title, APP_SHORT_NAME) if part))
 
 
 def tidy_link(page: st.Page) -> None:

@@ -331,6 +331,21 @@ def test_the_word_report_follows_a_typed_target(server, page, artifacts):
     assert target.startswith("70.0%") and "entered by you" in target
 
 
+def test_a_confirmed_target_in_the_link_stays_with_its_la(server, page):
+    """?target=70 is Rotherham's confirmed target; Birmingham, chosen next, does not inherit it; Back
+    returns to Rotherham with it."""
+    page.goto(f"{server}/profile?la=E08000018&target=70")
+    page.get_by_text("Basis: entered by you").first.wait_for(timeout=90_000)
+    expect(page).to_have_url(re.compile(r"la=E08000018&target=70\.0"), timeout=60_000)
+    choose_la(page, "Birmingham")
+    wait_for_profile(page, "Birmingham")
+    expect(page).to_have_url(re.compile(r"\?la=E08000025$"), timeout=60_000)
+    assert page.get_by_text("Basis: entered by you").count() == 0
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"la=E08000018&target=70\.0"), timeout=60_000)
+    page.get_by_text("Basis: entered by you").first.wait_for(timeout=60_000)
+
+
 def test_presentation_mode_in_the_browser(server, page, artifacts):
     page.goto(f"{server}/profile?la=E08000018&present=1")
     wait_for_profile(page, "Rotherham")
