@@ -386,12 +386,21 @@ def peer_dot_chart(data: pd.DataFrame, area_name: str, peer_label: str, year_lab
 
 
 def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> alt.Chart:
-    """GLD since 2021/22 for the LA (bold) and each peer (grey); hover a line to highlight it."""
+    """GLD since 2021/22 for the LA (bold blue), England (dashed) and each peer (grey); the highest and
+    lowest peer in the latest year are named at their line ends (readable on a projector or in a
+    PNG); hover any line to highlight and name it."""
     highlight = alt.selection_point(name="highlight", fields=["name"], on="pointerover", nearest=True, empty=False)
     x = alt.X("year:Q", axis=_year_axis(), scale=alt.Scale(nice=False, zero=False))
     y = alt.Y("pct:Q", title=f"% reaching GLD ({group_label})", scale=alt.Scale(zero=False))
-    peers = data[data["name"] != area_name]
+    data = data.copy()
+    latest = int(data["year"].max()) if not data.empty else 0
+    peers = data[(data["name"] != area_name) & (data["name"] != "England")].copy()
+    ends = peers[peers["year"] == latest].dropna(subset=["pct"]).sort_values("pct")
+    named = {ends["name"].iloc[0], ends["name"].iloc[-1]} if not ends.empty else set()
+    # A column, not names in the spec: the on-screen spec stays the same for every LA.
+    peers["end_label"] = peers["name"].isin(named) & (peers["year"] == latest)
     own = data[data["name"] == area_name]
+    england = data[data["name"] == "England"]
     tooltip = [
         alt.Tooltip("name:N", title="LA"),
         alt.Tooltip("year:Q", title="Year ending"),
@@ -405,7 +414,7 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
             y=y,
             detail="name:N",
             tooltip=tooltip,
-            color=alt.condition(highlight, alt.value("#111827"), alt.value("#c4c9d2")),
+            color=alt.condition(highlight, alt.value("#111827"), alt.value("#9ca3af")),
             strokeWidth=alt.condition(highlight, alt.value(3), alt.value(1.5)),
         )
         .add_params(highlight)
@@ -413,14 +422,24 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
     )
     peer_names = (
         alt.Chart(peers)
-        .mark_text(align="left", dx=6, fontSize=12, font=FONT)
+        .mark_text(align="left", dx=6, fontSize=13, font=FONT, color="#374151")
         .encode(
             x=x,
             y=y,
             text="name:N",
-            opacity=alt.condition(highlight, alt.value(1), alt.value(0)),
+            opacity=alt.condition(highlight | (alt.datum.end_label == True), alt.value(1), alt.value(0)),  # noqa: E712
         )
-        .transform_filter(alt.datum.year == int(data["year"].max()) if not data.empty else True)
+        .transform_filter(f"datum.year == {latest}")
+    )
+    england_line = (
+        alt.Chart(england)
+        .mark_line(point=alt.OverlayMarkDef(color="#4b5563"), strokeDash=[6, 4], strokeWidth=2.5, color="#4b5563")
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    england_label = (
+        alt.Chart(england[england["year"] == latest])
+        .mark_text(align="left", dx=8, dy=10, fontSize=13, fontWeight="bold", font=FONT, color="#4b5563")
+        .encode(x=x, y=y, text="name:N")
     )
     own_line = (
         alt.Chart(own)
@@ -432,12 +451,13 @@ def peer_trend_chart(data: pd.DataFrame, area_name: str, group_label: str) -> al
         .mark_text(align="left", dx=8, fontSize=14, fontWeight="bold", font=FONT, color=ALL_COLOUR)
         .encode(x=x, y=y, text="name:N")
     )
-    chart = alt.layer(peer_lines, peer_names, own_line, own_label).properties(
+    chart = alt.layer(peer_lines, peer_names, england_line, england_label, own_line, own_label).properties(
         width="container",
         height=380,
         title=alt.Title(
             f"{area_name} and its peers since 2021/22: {group_label}",
-            subtitle="Grey: each peer (hover to highlight) · blue: the selected LA · new framework only",
+            subtitle="Blue: the selected LA · dashed: England · grey: each peer, the highest and lowest named "
+            "(hover to name any) · new framework only",
         ),
     )
     return configure(chart)

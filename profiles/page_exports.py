@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from profiles import focus
-from profiles.areas import area_name
+from profiles.areas import ENGLAND, area_name
 from profiles.charts import (
     FOCUS_ROLES,
     comparison_dot_chart,
@@ -142,14 +142,32 @@ def _peer_exports_cached(code: str, peer_set: str, custom: tuple[str, ...]) -> l
     return peer_exports(code, peer_set, list(custom))
 
 
+def peer_trend_sentence(name: str, data: pd.DataFrame, year: int, since: int) -> str:
+    """Where the LA's line ends among its peers', and the highest and lowest peer, in words."""
+    latest = data[(data["year"] == year) & data["pct"].notna()]
+    peers = latest[(latest["name"] != name) & (latest["name"] != "England")].sort_values("pct")
+    own = latest[latest["name"] == name]
+    text = (
+        f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue, England dashed."
+    )
+    if peers.empty or own.empty:
+        return text
+    above = int((peers["pct"] > own["pct"].iloc[0]).sum())
+    high, low = peers.iloc[-1], peers.iloc[0]
+    return (
+        f"{text} In {academic_year(year)}, {above} of its {len(peers)} peers were above {name}; the highest was "
+        f"{high['name']} ({high['pct']:.1f}%), the lowest {low['name']} ({low['pct']:.1f}%)."
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=400)
 def peer_trend_export(code: str, peers: tuple[str, ...], group: str, description: str) -> Export:
     """The highlight-on-hover trend of the LA and its peers since the first post-2021 year, cached."""
     year, since = latest_and_since()
     name = area_name(code)
-    data = trend((code, *peers), group, since)
+    data = trend((code, *peers, ENGLAND), group, since)
     group_label = in_sentence(group)
-    text = f"Each line is one LA from {academic_year(since)} to {academic_year(year)}; {name} is in blue."
+    text = peer_trend_sentence(name, data, year, since)
     return Export(
         f"peers_trend_{group}",
         peer_trend_chart(data, name, group_label),

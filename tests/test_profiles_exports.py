@@ -301,3 +301,21 @@ def test_each_chart_names_its_own_sources_only():
         assert "Fingertips" not in footers[peers] and "IoD" not in footers[peers]
     assert "LAIT" not in footers["wards_map"] and "Indices of Deprivation 2025" in footers["wards_map"]
     assert all("…" not in footer for footer in footers.values())
+
+
+def test_the_peers_trend_names_its_lines_without_hovering():
+    """Rotherham's May 2025 neighbours in 2024/25 (LAIT): Wakefield highest (69.6), Tameside lowest (61.6)."""
+    from profiles.page_exports import peer_trend_export
+    from profiles.peers import peer_codes
+
+    peers, description = peer_codes("E08000018", "sn2025", [])
+    item = peer_trend_export("E08000018", tuple(peers), "all", description)
+    assert "the highest was Wakefield (69.6%), the lowest Tameside (61.6%)" in item.alt_text
+    assert "England" in set(item.data["name"])
+    labelled = [
+        row["name"]
+        for name, rows in item.spec["datasets"].items()
+        for row in rows
+        if isinstance(row, dict) and row.get("end_label")
+    ]
+    assert sorted(labelled) == ["Tameside", "Wakefield"]
