@@ -265,6 +265,41 @@ def slide_png(item: Export) -> bytes:
     return buffer.getvalue()
 
 
+PRESENT_MIN_FONT = 18  # px: chart text on a projector (axis labels, legends, value labels)
+PRESENT_PLOT_HEIGHT = 300
+FONT_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize")
+
+
+def presentation_spec(spec: dict) -> dict:
+    """The on-screen spec with every font at least PRESENT_MIN_FONT px (larger ones a third larger),
+    for presentation mode. Datasets are shared, not copied: the cached spec is never changed."""
+
+    def grown(node: object, key: str = "") -> object:
+        if key == "datasets":
+            return node
+        if isinstance(node, dict):
+            return {k: grown(v, k) for k, v in node.items()}
+        if isinstance(node, list):
+            return [grown(v) for v in node]
+        if key in FONT_KEYS and isinstance(node, (int, float)):
+            return max(PRESENT_MIN_FONT, round(node * 4 / 3))
+        return node
+
+    shown = grown(spec)
+    if isinstance(shown.get("height"), int):  # room for the larger text on a 720-px-high screen
+        shown["height"] = min(shown["height"], PRESENT_PLOT_HEIGHT)
+    config = shown.setdefault("config", {})  # Vega's defaults (11 px axis labels) where the spec sets none
+    for part, keys in (("axis", ("labelFontSize", "titleFontSize")), ("legend", ("labelFontSize", "titleFontSize"))):
+        config[part] = {**{k: PRESENT_MIN_FONT for k in keys}, **config.get(part, {})}
+    config["header"] = {
+        "labelFontSize": PRESENT_MIN_FONT,
+        "titleFontSize": PRESENT_MIN_FONT,
+        **config.get("header", {}),
+    }
+    config["text"] = {"fontSize": PRESENT_MIN_FONT, **config.get("text", {})}
+    return shown
+
+
 def file_stem(item: Export, kind: str = "") -> str:
     """'Rotherham_profile_trajectory_2026-12-01': the LA (from the footer's first line), the chart
     and the date, so files from several LAs and days can sit in one folder."""

@@ -347,7 +347,9 @@ def legend_html(legend: Legend, title: str, note: str | None = None) -> str:
         for colour, label in legend.entries
     )
     title = escape(title)
-    html = f'<div role="img" aria-label="Legend: {title}"><strong>{title}</strong><br/>{items}</div>'
+    html = (
+        f'<div class="gld-map-key" role="img" aria-label="Legend: {title}"><strong>{title}</strong><br/>{items}</div>'
+    )
     if note:  # in the same element as the legend: one fewer for the browser to redraw
         html += f'<p style="font-size:0.875rem;color:#5b5e6b;margin:0.4rem 0 0">{escape(note)}</p>'
     return html

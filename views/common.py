@@ -12,7 +12,7 @@ import streamlit as st
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
-from profiles.exports import Export, csv_bytes, document_png, export_csv, file_stem, slide_png
+from profiles.exports import Export, csv_bytes, document_png, export_csv, file_stem, presentation_spec, slide_png
 
 
 def figures_table(
@@ -174,7 +174,8 @@ def data_table(item: Export) -> None:
 
 def show_chart(item: Export, width: str = "stretch") -> None:
     """Draw an export's stored Vega-Lite spec (no Altair work on a rerun), with its alt text."""
-    st.vega_lite_chart(item.display_spec, width=width, theme=None, alt=item.screen_alt)
+    spec = presentation_spec(item.display_spec) if st.session_state.get("present") else item.display_spec
+    st.vega_lite_chart(spec, width=width, theme=None, alt=item.screen_alt)
 
 
 def section(heading: str, text: str = "", level: int = 3) -> None:

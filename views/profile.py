@@ -12,13 +12,15 @@ from profiles.profile import Profile, build_profile, headline_rows, summary_sent
 from profiles.targets import academic_year
 from profiles.text import EVERY_VALUE_NOTE, plan_pack_text
 from profiles.wards import WardFilters
-from views.common import chart_block, copy_link, figures_table, lazy_expander, section
+from views.common import chart_block, copy_link, figures_table, lazy_expander, section, show_chart
 from views.focus import TWO_YEAR_TARGETS
 from views.peers import PEER_CHOICE
 from views.shell import current_la
 from views.wards import WARD_CHOICE
 
 URL_PATH = "profile"
+TRAJECTORY_HEADING = "Trajectory against the 2028 target"
+GAP_HEADING = "The FSM gap"
 CUSTOM_TARGETS = "custom_targets"  # session state: {LA code: {"all": pct, "fsm": pct}}, kept across LA switches
 
 
@@ -65,7 +67,7 @@ def targets_in_link(code: str) -> None:
             del st.query_params[param]
 
 
-def custom_target_inputs(code: str) -> dict[str, float | None]:
+def custom_target_inputs(code: str, draw: bool = True) -> dict[str, float | None]:
     """Let the user type a confirmed target for this session (per LA).
 
     The inputs are drawn only while the box is open (a closed box's content would still be redrawn
@@ -75,6 +77,8 @@ def custom_target_inputs(code: str) -> dict[str, float | None]:
     targets_in_link(code)
     stored = st.session_state.get(CUSTOM_TARGETS, {}).get(code, {})
     custom = {group: stored.get(group) for group in ("all", "fsm")}
+    if not draw:
+        return custom
     # A fixed label: a new label would be a new expander, drawn closed. The headline table's
     # "Basis: entered by you" shows when a typed target is in use.
     box = lazy_expander(
@@ -168,22 +172,29 @@ def plan_pack_section(code: str, name: str) -> None:
 
 def render() -> None:
     """One LA: headline figures against its 2028 targets, the trajectory and FSM-gap charts, the plan pack."""
-    st.title("Local authority profile")
-    st.caption(
-        "Share of children reaching a good level of development (GLD) at the end of Reception — "
-        "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards."
-    )
+    present = bool(st.session_state.get("present"))
+    if not present:  # on a projector the navigation names the page; the first chart comes first
+        st.title("Local authority profile")
+        st.caption(
+            "Share of children reaching a good level of development (GLD) at the end of Reception — "
+            "DfE Early Years Foundation Stage Profile, 2012/13–2018/19 and 2021/22 onwards."
+        )
     code = current_la()
     if not code:
         st.info("Choose a local authority above to see its profile.")
         return
-    custom = custom_target_inputs(code)
+    custom = custom_target_inputs(code, draw=not present)
     profile = build_profile(code, custom)
-    headline_section(profile)
-    summary = summary_sentence(profile)
-    headings = ("Trajectory against the 2028 target", "The FSM gap")
-    for heading, item in zip(headings, profile_exports_for(code, custom["all"], custom["fsm"]), strict=True):
-        chart_block(heading, item, summarise=item.alt_text != summary)  # the trajectory's is the summary
-    every_value(profile)
+    trajectory, gap = profile_exports_for(code, custom["all"], custom["fsm"])
+    if present:
+        show_chart(trajectory)  # first, and with no heading above it: in view without scrolling
+        headline_section(profile)
+        chart_block(GAP_HEADING, gap)
+    else:
+        headline_section(profile)
+        summary = summary_sentence(profile)
+        for heading, item in ((TRAJECTORY_HEADING, trajectory), (GAP_HEADING, gap)):
+            chart_block(heading, item, summarise=item.alt_text != summary)  # the trajectory's is the summary
+        every_value(profile)
     plan_pack_section(code, profile.name)
     copy_link()

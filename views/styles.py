@@ -23,6 +23,8 @@ h1 { font-size: 3rem !important; } h2 { font-size: 2.4rem !important; } h3 { fon
 [data-testid="stTopNavLink"] p, [data-testid="stTopNavLink"] span { font-size: 1.2rem !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-top: 3.5rem !important; }
 *:focus-visible { outline: 4px solid #f59e0b !important; outline-offset: 2px !important; }
+/* the map key (HTML beside the map); the charts' own text is enlarged in their specs */
+.gld-map-key, .gld-map-key span { font-size: 22px !important; }
 </style>
 """
 

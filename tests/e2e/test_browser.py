@@ -347,10 +347,20 @@ def test_a_confirmed_target_in_the_link_stays_with_its_la(server, page):
 
 
 def test_presentation_mode_in_the_browser(server, page, artifacts):
+    """On a 1280 x 720 projector: the first chart is in view without scrolling, its text at least 18 px."""
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{server}/profile?la=E08000018&present=1")
     wait_for_profile(page, "Rotherham")
+    _idle(page)
     assert page.locator('[data-testid="stMainMenu"]').first.is_hidden()
     assert page.get_by_text("Peers", exact=True).first.is_visible()  # page switching stays available
+    chart = page.locator(CHART).first
+    box = chart.bounding_box()
+    assert box["y"] >= 0 and box["y"] + box["height"] * 0.75 <= 720, box  # most of it on the first screen
+    sizes = chart.locator("svg text").evaluate_all(
+        "texts => texts.filter(t => t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert sizes and min(sizes) >= 18, sorted(sizes)[:5]
     page.screenshot(path=str(artifacts / "presentation_mode.png"))
 
 
