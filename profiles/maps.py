@@ -44,7 +44,7 @@ DISTRICT_MAP_HEIGHT = 480
 FIT_WIDTH = 700
 FIT_MARGIN = 0.92  # the share of the map the area's bounding box may fill
 OUTLINE = [90, 90, 90, 255]
-NO_DATA_COLOUR = [210, 210, 210, 200]
+NO_DATA_COLOUR = [210, 210, 210, 255]  # the key's '#d2d2d2'
 FONT = "Arial, Liberation Sans, DejaVu Sans, sans-serif"
 PALETTES = {
     # ColorBrewer sequential (the 7-class ramps without their two palest steps, so the lightest
@@ -93,7 +93,8 @@ class Legend:
     entries: list[tuple[str, str]]
 
 
-def _hex_to_rgba(colour: str, alpha: int = 230) -> list[int]:
+def _hex_to_rgba(colour: str, alpha: int = 255) -> list[int]:
+    # Opaque: there is no base map beneath, and the key's swatches and the PNGs use these exact colours.
     colour = colour.lstrip("#")
     return [int(colour[i : i + 2], 16) for i in (0, 2, 4)] + [alpha]
 

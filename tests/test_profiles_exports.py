@@ -260,6 +260,7 @@ def _deck_fills(deck, key: str) -> dict[str, str]:
     rows = next(
         layer.data for layer in deck.layers if isinstance(layer.data, list) and layer.data and "fill" in layer.data[0]
     )
+    assert {row["fill"][3] for row in rows} <= {0, 255}  # opaque, as the key and the PNG (0: outside the filters)
     return {row[key]: "#{:02x}{:02x}{:02x}".format(*row["fill"][:3]) for row in rows if row["fill"][3] > 0}
 
 
