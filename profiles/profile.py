@@ -107,7 +107,7 @@ def build_profile(code: str, custom_targets: dict[str, float | None] | None = No
         note = stored.get(f"note_{group}")
         custom = (custom_targets or {}).get(group)
         if custom is not None:
-            value, basis, source, decimals, note = float(custom), "entered by you (this session only)", None, 1, None
+            value, basis, source, decimals, note = float(custom), "entered by you, this session only", None, 1, None
         targets[group] = {
             "value": None if value is None or pd.isna(value) else float(value),
             "basis": basis,
