@@ -92,6 +92,38 @@ def data_unavailable(error: BaseException) -> DatabaseMissing:
     return DatabaseMissing(f"The data became unusable while the app was running (damaged or replaced). {REBUILD}")
 
 
+# A build puts its files in place by renaming, the stamp last (etl/build.py): a new stamp file means
+# a whole new build is in place. A failed build renames nothing, so nothing changes here.
+STAMP_FILE = ".build_stamp"
+_versions: dict[str, tuple[int, int] | None] = {}  # data folder -> the stamp the caches were filled from
+_versions_lock = threading.Lock()
+
+
+def data_version() -> tuple[int, int] | None:
+    """Which build is in place: its stamp file's inode and modification time (None: no build)."""
+    try:
+        stat = (data_dir() / STAMP_FILE).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def refresh_if_rebuilt() -> bool:
+    """Drop every cache (the connection, queries, shapes, charts and maps) when a new build has been
+    put in place since they were filled, so the next query reads it. Cheap (one stat); returns True
+    when it dropped them. Old connections keep reading the replaced file until they are closed."""
+    folder, version = str(data_dir()), data_version()
+    with _versions_lock:
+        seen = _versions.setdefault(folder, version)
+        if version is None or version == seen:
+            return False
+        _versions[folder] = version
+    LOG.warning("a new build of %s is in place: caches dropped", folder)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return True
+
+
 # Cursors are made from the shared connection by page runs and the cache-warming thread at once.
 _cursor_lock = threading.Lock()
 

@@ -6,12 +6,13 @@ LA); everything else a page shows is in widgets bound to their own URL parameter
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection
 
 import streamlit as st
 
 from profiles.areas import la_names, picker_options, resolve_code
-from profiles.db import DatabaseMissing
+from profiles.db import DatabaseMissing, data_version, refresh_if_rebuilt
 from profiles.links import tidy
 from profiles.warm import start_warming
 from views.styles import apply_styles
@@ -42,13 +43,28 @@ def page_start() -> None:
 def open_data() -> tuple[list[str], dict[str, str]]:
     """The picker's LA codes and labels, and the background cache warming started (once per server);
     without a usable database, a notice and nothing else."""
+    refresh_if_rebuilt()  # a new build in place: every cache dropped before anything is read
     try:
         options = picker_options()
     except DatabaseMissing as error:
         st.error(str(error))
         st.stop()
-    start_warming()
+    start_warming()  # again after a new build: its caches were dropped with the rest
+    st.session_state[DATA_VERSION] = data_version()
+    watch_for_new_data()
     return options
+
+
+DATA_VERSION = "data_version"  # session state: the build this session's page was drawn from
+REFRESH_S = float(os.environ.get("GLD_REFRESH_S", "30"))  # how soon an idle page follows a new build
+
+
+@st.fragment(run_every=REFRESH_S)
+def watch_for_new_data() -> None:
+    """Every REFRESH_S seconds, one stat: when a new build is in place, the whole page runs again (and
+    its first run drops the caches), so a page left open shows the new data without a click."""
+    if data_version() not in (None, st.session_state.get(DATA_VERSION)):
+        st.rerun(scope="app")
 
 
 def la_from_link() -> None:

@@ -1,0 +1,76 @@
+"""A new build put in place under a running app is read without a restart; a failed one changes nothing.
+
+The swap is made as the build makes it (etl/build.py): files renamed into place, the stamp last.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+
+from etl.raw_files import FINGERTIPS_FSM_FILE
+from profiles import db
+
+from .conftest import etl_cli
+
+ROTHERHAM = "E08000018"
+
+
+def swap_in_a_build(data_dir: Path, rotherham_gld: float) -> None:
+    """Put a build in place whose Rotherham 2024/25 GLD (all children) is `rotherham_gld`."""
+    staged = data_dir / "gld.duckdb.tmp-test"
+    shutil.copy2(data_dir / "gld.duckdb", staged)
+    con = duckdb.connect(str(staged))
+    con.execute(
+        "UPDATE gld SET pct = ? WHERE area_code = ? AND pupil_group = 'all' AND year = 2025",
+        [rotherham_gld, ROTHERHAM],
+    )
+    con.close()
+    os.replace(staged, data_dir / "gld.duckdb")
+    stamp = data_dir / ".build_stamp.tmp-test"
+    stamp.write_text((data_dir / ".build_stamp").read_text())  # same inputs, a new build (as --force)
+    os.replace(stamp, data_dir / ".build_stamp")
+
+
+def rotherham_gld() -> float:
+    from profiles.peers import la_latest
+
+    table = la_latest(2025, 2022)  # cached: the value comes from the cache until it is dropped
+    return float(table.loc[table["area_code"] == ROTHERHAM, "gld_all"].iloc[0])
+
+
+@pytest.fixture
+def app_data(data_copy, monkeypatch):
+    monkeypatch.setenv("GLD_DATA_DIR", str(data_copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield data_copy
+    monkeypatch.delenv("GLD_DATA_DIR")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def test_a_new_build_in_place_is_read_without_a_restart(app_data):
+    assert db.refresh_if_rebuilt() is False  # the build the caches are filled from
+    assert rotherham_gld() == 64.9  # LAIT, 2024/25
+    swap_in_a_build(app_data, 66.6)
+    assert rotherham_gld() == 64.9  # nothing has looked yet: the caches still answer
+    assert db.refresh_if_rebuilt() is True
+    assert rotherham_gld() == 66.6
+    assert db.refresh_if_rebuilt() is False  # once per build
+
+
+def test_a_failed_build_changes_nothing(app_data):
+    db.refresh_if_rebuilt()
+    before = db.data_version()
+    path = app_data / "raw" / FINGERTIPS_FSM_FILE
+    path.write_text(path.read_text() + "\n")  # no longer the registered file: the build refuses it
+    result = etl_cli(app_data, "--force")
+    assert result.returncode != 0 and "sha256" in result.stdout + result.stderr
+    assert db.data_version() == before and db.refresh_if_rebuilt() is False
+    assert rotherham_gld() == 64.9
