@@ -292,7 +292,7 @@ def pupil_groups(code: str) -> pd.DataFrame:
     sizes = characteristics_2022()
     sizes = sizes[sizes["area_code"] == code].set_index(["characteristic", "pupil_group"])["children"]
     frame["children_2022"] = pd.array(
-        [sizes.get(SIZE_2022.get(m), pd.NA) if m in SIZE_2022 else pd.NA for m in frame["measure"]], dtype="Int64"
+        [sizes.get(SIZE_2022[m], pd.NA) if m in SIZE_2022 else pd.NA for m in frame["measure"]], dtype="Int64"
     )
     # Small: under 30 children in 2021/22, or a size DfE did not publish by LA (Chinese children).
     frame["small"] = frame["la"].notna() & (frame["children_2022"].isna() | (frame["children_2022"] < SMALL_GROUP))

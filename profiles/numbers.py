@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 UNIT = "percentage points"
 
 
@@ -44,3 +47,17 @@ def fewer_places(*decimals: int | None) -> int:
     """The precision of a value computed from others: the fewest decimal places among them."""
     known = [int(d) for d in decimals if not missing(d)]
     return min(known) if known else 1
+
+
+def cell_text(value: object, number_format: str = "{:.1f}") -> str:
+    """A value as table text (the page's static tables, the Word report): missing values '–', true
+    flags 'yes', whole numbers with thousands commas, other numbers in `number_format`."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else ""
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return number_format.format(float(value))
+    return str(value)

@@ -336,8 +336,14 @@ def choice_lines(code: str, choices: Choices) -> list[str]:
     return lines
 
 
-def report_for(code: str, choices: Choices = Choices(), pictures: dict[str, bytes] | None = None) -> bytes:
-    """The LA's Word report (profile, focus, peers and wards) with the user's choices."""
+def report_for(
+    code: str,
+    choices: Choices = Choices(),
+    sections: list[tuple[str, list[Export]]] | None = None,
+    pictures: dict[str, bytes] | None = None,
+) -> bytes:
+    """The LA's Word report (profile, focus, peers and wards) with the user's choices; `sections` and
+    `pictures` when the caller (the plan pack) has already made them."""
     profile = build_profile(code, {"all": choices.target_all, "fsm": choices.target_fsm})
     headings, rows = headline_rows(profile)
     return report_docx(
@@ -345,7 +351,7 @@ def report_for(code: str, choices: Choices = Choices(), pictures: dict[str, byte
         summary_sentence(profile),
         Headline(headings, rows),
         profile.notes,
-        report_sections(code, choices),
+        sections if sections is not None else report_sections(code, choices),
         choice_lines(code, choices),
         pictures,
     )
@@ -353,9 +359,10 @@ def report_for(code: str, choices: Choices = Choices(), pictures: dict[str, byte
 
 def plan_pack_for(code: str, choices: Choices = Choices()) -> bytes:
     """The Word report and every chart of the LA's pages as PNGs and CSV, with the user's choices, zipped."""
-    items = [item for _, section in report_sections(code, choices) for item in section]
+    sections = report_sections(code, choices)
+    items = [item for _, section in sections for item in section]
     documents = {item.name: document_png(item) for item in items}  # once, for the report and the zip
-    return plan_pack(area_name(code), report_for(code, choices, documents), items, documents)
+    return plan_pack(area_name(code), report_for(code, choices, sections, documents), items, documents)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -407,13 +414,14 @@ def focus_exports(code: str, two_year_target: float | None = None) -> list[Expor
         )
     )
     groups = focus.pupil_groups(code)
+    groups_data = focus.groups_chart_data(groups)
     groups_text = focus.pupil_groups_sentence(name, groups)
     groups_year = academic_year(int(groups["year"].iloc[0])) if not groups.empty else ""
     items.append(
         Export(
             "focus_pupil_groups",
             comparison_dot_chart(
-                focus.groups_chart_data(groups),
+                groups_data,
                 f"{name}: GLD by pupil group, {groups_year}",
                 f"% reaching a good level of development, beside England · red ring: fewer than {focus.SMALL_GROUP} "
                 "children in 2021/22, or group size not published · red text: not published by LAIT",
@@ -421,7 +429,7 @@ def focus_exports(code: str, two_year_target: float | None = None) -> list[Expor
                 groups_text,
                 roles=(FOCUS_ROLES[0], FOCUS_ROLES[-1]),
             ),
-            focus.groups_chart_data(groups),
+            groups_data,
             groups_text,
             footer_lines(name, groups_year, False, focus.EYFSP_NOTE, focus.GROUPS_SOURCE),
             screen_title=f"GLD by pupil group, {groups_year}",

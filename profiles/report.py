@@ -11,12 +11,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Cm, Pt
 
 from profiles.exports import FRAMEWORK_NOTE, Export, document_png, file_stem, png_size
+from profiles.numbers import cell_text
 
 PICTURE_WIDTH = Cm(16)  # A4 less 2.5 cm margins: the width document_png is laid out for
 MAX_PICTURE_HEIGHT = Cm(21)  # with its heading and sentence, one chart to a page at most
@@ -37,19 +37,6 @@ def chart_title(item: Export) -> str:
     title = item.spec.get("title", item.name)
     text = title.get("text", item.name) if isinstance(title, dict) else title
     return " ".join(text) if isinstance(text, list) else str(text)
-
-
-def cell_text(value: object) -> str:
-    """A table cell as the page writes it: '–' for missing, one decimal, thousands separators."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else ""
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
 
 
 def add_table(doc, headings: list[str], rows: list[list[str]]) -> None:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import urlencode
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 from streamlit.delta_generator import DeltaGenerator
 
 from profiles.exports import Export, csv_bytes, document_png, export_csv, file_stem, presentation_spec, slide_png
+from profiles.numbers import cell_text
 
 
 def figures_table(
@@ -38,19 +38,6 @@ def figures_table(
         f'<table class="gld-headline{" compact" if compact else ""}"><caption>{escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
-
-
-def _cell_text(value: object, number_format: str) -> str:
-    """A value as table text: missing values '–', true flags 'yes', whole numbers with thousands commas."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else ""
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if isinstance(value, (float, np.floating)):
-        return number_format.format(float(value))
-    return str(value)
 
 
 def frame_table(
@@ -86,7 +73,7 @@ def frame_table(
         for position, value in enumerate(values):
             tag = "th" if position == 0 else "td"
             scope = ' scope="row"' if position == 0 else ""
-            cells.append(f"<{tag}{scope}{align[position]}>{escape(_cell_text(value, number_format))}</{tag}>")
+            cells.append(f"<{tag}{scope}{align[position]}>{escape(cell_text(value, number_format))}</{tag}>")
         mark = ' class="own"' if marked else ""
         rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
     st.html(  # styled by styles.FIGURES_CSS, sent once per run

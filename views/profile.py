@@ -15,7 +15,7 @@ from profiles.wards import WardFilters
 from views.common import chart_block, copy_link, figures_table, lazy_expander, section, show_chart
 from views.focus import TWO_YEAR_TARGETS
 from views.peers import PEER_CHOICE
-from views.shell import current_la
+from views.shell import TARGET_PARAMS, current_la
 from views.wards import WARD_CHOICE
 
 URL_PATH = "profile"
@@ -30,7 +30,6 @@ def keep_custom_target(code: str, group: str) -> None:
     st.session_state.setdefault(CUSTOM_TARGETS, {}).setdefault(code, {})[group] = value if value else None
 
 
-TARGET_PARAMS = {"all": "target", "fsm": "target_fsm"}  # ?target=70.0&target_fsm=55.0 in a shared link
 LINKED_LA = "target_link_la"  # session state: the LA whose targets the link's parameters hold
 
 

@@ -21,7 +21,8 @@ APP_SHORT_NAME = "GLD explorer"
 LA_KEY = "la"
 PICKER_KEY = "la_picker"
 SYNCED_KEY = "la_in_url"
-LA_ONLY_PARAMS = ("target", "target_fsm")  # link parameters that belong to one LA (views.profile)
+# A confirmed 2028 target in the link (views.profile): it belongs to one LA, so it leaves with it.
+TARGET_PARAMS = {"all": "target", "fsm": "target_fsm"}
 
 
 def presentation_mode() -> bool:
@@ -125,7 +126,7 @@ def la_picker(codes: list[str], labels: dict[str, str]) -> None:
         if st.query_params.get_all(LA_KEY) != [chosen]:
             # The last LA's confirmed targets leave the link before the new LA enters it (a link
             # with bound widgets cannot be rewritten in one go: `from_dict` refuses their keys).
-            for key in LA_ONLY_PARAMS:
+            for key in TARGET_PARAMS.values():
                 if key in st.query_params:
                     del st.query_params[key]
             st.query_params[LA_KEY] = chosen
