@@ -9,7 +9,7 @@ PORT ?= 8501
 # This computer only, unless asked: `make run HOST=0.0.0.0` serves the network (README: "Serving it").
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast data check lint bench clean
+.PHONY: run serve-replicas test test-fast data check lint bench clean
 
 $(INSTALLED): requirements.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -23,6 +23,13 @@ data: $(INSTALLED)
 
 run: data
 	$(VENV)/bin/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# Many users: REPLICAS Streamlit processes behind Debian's nginx on HOST:NGINX_PORT, the replicas on
+# the next ports (deploy/replicas.py; README: "Many users"). Needs `apt-get install nginx`.
+REPLICAS ?= 2
+NGINX_PORT ?= 8500
+serve-replicas: data
+	$(PY) -m deploy.replicas --replicas $(REPLICAS) --host $(HOST) --port $(NGINX_PORT)
 
 # Everything, as CI runs it: lint (ruff, with S608 against SQL built from values), then every test.
 test: data lint
