@@ -8,8 +8,9 @@ If that build fails, every replaced file and the register are put back, so a bad
 leaves the project half-updated; the previous database is untouched either way.
 
 An entry whose `url` is an Explore Education Statistics API listing of a publication's data sets
-also names `ees_data_set` (words in the data set's title); the matching data set's CSV is taken
-from the same API, so each November's release is found without editing the register.
+also names `ees_data_set` (words in the data set's title). The listing is paged: every page up to
+its `paging.totalPages` is read (at most LISTING_MAX_PAGES), and the matching data set's CSV is
+taken from the same API, so each November's release is found without editing the register.
 
 Every request goes through urllib3's `Retry` (mounted with requests' `HTTPAdapter`): HTTP 429,
 500, 502, 503 and 504, a server silent past the read timeout and a connection dropped before the
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -64,7 +65,13 @@ RETRIES = 3  # attempts per request (server errors, silence) and per transfer th
 BACKOFF = 2.0
 RETRY_AFTER_MAX = 120  # seconds: a server asking for a longer wait is tried again after this
 DEFAULT_MAX_MB = 200.0
-LISTING_MAX_MB = 5.0  # an EES data-set listing is a few kB of JSON
+LISTING_MAX_MB = 5.0  # a page of an EES data-set listing is a few kB of JSON
+# The most data sets the EES API gives per page: it answers a larger pageSize with HTTP 400.
+LISTING_PAGE_SIZE = 20
+# 1,000 data sets, far more than any publication has: a longer listing is the wrong URL or a broken
+# server, and is refused rather than read for minutes.
+LISTING_MAX_PAGES = 50
+LISTING_TITLES_SHOWN = 10  # titles quoted when no single data set matches
 CHUNK = 1 << 16
 USER_AGENT = "gld-profile-explorer-fetch/1.0 (python-requests)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -328,39 +335,86 @@ def _stream_to(response: requests.Response, target: Path, max_bytes: int, url: s
 def resolve_ees_data_set(entry: RegisteredFile, client: Client, listing_file: Path) -> str:
     """Find the CSV URL of the data set whose title contains `entry.ees_data_set` in an EES listing.
 
-    The listing is `…/v1/publications/{publicationId}/data-sets`; the CSV of a data set's latest
-    version is `…/v1/data-sets/{dataSetId}/csv`. The listing is downloaded like any file (retries,
-    size limit, not a web page) into `listing_file`, which is removed afterwards.
+    The listing is `…/v1/publications/{publicationId}/data-sets`, paged: pages 1, 2, … are asked for
+    (`page=N&pageSize=LISTING_PAGE_SIZE`, any other query in the URL kept) up to the
+    `paging.totalPages` each page reports. The CSV of a data set's latest version is
+    `…/v1/data-sets/{dataSetId}/csv`. Each page is downloaded like any file (retries, size limit,
+    not a web page) into `listing_file`, which is removed afterwards.
 
     Raises:
-        FetchError: the listing cannot be read, is malformed (no `results` list, a data set
-            without `id` or `title`), or no single data set matches.
+        FetchError: a page cannot be read or is malformed (no `results` list, a data set without
+            `id` or `title`, no `paging`, a page number that is not a whole number, another page
+            than the one asked for), the listing has more than LISTING_MAX_PAGES pages, or no
+            single data set matches.
     """
     listing_url = entry.url
+    titles: dict[str, str] = {}  # id → title; a data set met on two pages (the listing moved) counts once
+    page, last_page = 1, 1
+    while page <= last_page:
+        results, last_page = _listing_page(client, listing_url, page, listing_file)
+        if last_page > LISTING_MAX_PAGES:
+            raise FetchError(
+                f"{listing_url}: the listing has {last_page} pages ({LISTING_PAGE_SIZE} data sets a page), more "
+                f"than the {LISTING_MAX_PAGES} read; check the entry's url"
+            )
+        for item in results:
+            titles.setdefault(item["id"], item["title"])
+        page += 1
+    wanted = entry.ees_data_set.lower()
+    matches = [data_set_id for data_set_id, title in titles.items() if wanted in title.lower()]
+    if len(matches) != 1:
+        shown = list(titles.values())[:LISTING_TITLES_SHOWN]
+        more = len(titles) - len(shown)
+        listed = "; ".join(shown) + (f"; and {more} more" if more else "") if shown else "none"
+        raise FetchError(
+            f"{listing_url}: {len(matches)} data sets have {entry.ees_data_set!r} in their title "
+            f"(expected 1; titles: {listed})"
+        )
+    api_base = listing_url.split("/publications/")[0]
+    return f"{api_base}/data-sets/{quote(matches[0], safe='')}/csv"
+
+
+def listing_page_url(listing_url: str, page: int) -> str:
+    """`listing_url` asking for one page: its own query kept, its own page and pageSize replaced.
+
+    The API reads query names whatever their case, so `PageSize=5` is replaced too.
+    """
+    parts = urlsplit(listing_url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in ("page", "pagesize")]
+    query += [("page", str(page)), ("pageSize", str(LISTING_PAGE_SIZE))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _listing_page(client: Client, listing_url: str, page: int, listing_file: Path) -> tuple[list[dict], int]:
+    """Download and check one page of an EES listing; return its data sets and the listing's page count."""
+    page_url = listing_page_url(listing_url, page)
     try:
-        client.download(listing_url, listing_file, int(LISTING_MAX_MB * 1e6))
+        client.download(page_url, listing_file, int(LISTING_MAX_MB * 1e6))
         listing = json.loads(listing_file.read_bytes())
     except ValueError as error:  # not JSON, or not UTF-8
-        raise FetchError(f"{listing_url} did not return a JSON list of data sets") from error
+        raise FetchError(f"{page_url} did not return a JSON list of data sets") from error
     finally:
         listing_file.unlink(missing_ok=True)
     results = listing.get("results") if isinstance(listing, dict) else None
     if not isinstance(results, list):
-        raise FetchError(f"{listing_url}: no 'results' list in the response")
+        raise FetchError(f"{page_url}: no 'results' list in the response")
     for number, item in enumerate(results, start=1):
         lacking = [key for key in ("id", "title") if not (isinstance(item, dict) and _text(item.get(key)))]
         if lacking:
-            raise FetchError(f"{listing_url}: data set {number} of {len(results)} has no {' or '.join(lacking)}")
-    wanted = entry.ees_data_set.lower()
-    matches = [item for item in results if wanted in item["title"].lower()]
-    if len(matches) != 1:
-        titles = "; ".join(item["title"] for item in results) or "none"
-        raise FetchError(
-            f"{listing_url}: {len(matches)} data sets have {entry.ees_data_set!r} in their title "
-            f"(expected 1; titles: {titles})"
-        )
-    api_base = listing_url.split("/publications/")[0]
-    return f"{api_base}/data-sets/{quote(matches[0]['id'], safe='')}/csv"
+            raise FetchError(f"{page_url}: data set {number} of {len(results)} has no {' or '.join(lacking)}")
+    paging = listing.get("paging")
+    if not isinstance(paging, dict):
+        raise FetchError(f"{page_url}: no 'paging' in the response, so the other pages cannot be found")
+    for key in ("page", "totalPages"):
+        if key not in paging:
+            raise FetchError(f"{page_url}: no paging.{key} in the response")
+        value = paging[key]
+        # bool is an int to Python, not to JSON
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise FetchError(f"{page_url}: paging.{key} is {json.dumps(value)}, not a whole number")
+    if paging["page"] != page:
+        raise FetchError(f"{page_url}: asked for page {page}, the answer is page {paging['page']}")
+    return results, paging["totalPages"]
 
 
 def _text(value: object) -> bool:

@@ -1,14 +1,17 @@
-"""`python -m etl fetch` against a local HTTP server on 127.0.0.1 serving fixture files.
+"""`python -m etl fetch` against local HTTP servers on 127.0.0.1.
 
-No real network: every URL in the copied register is pointed at the fixture server. Each test
-checks what ends up in data/raw, in data/sources.yml and in the database, and counts the server's
-requests rather than timing them.
+No real network: every URL in the copied register is pointed at a generic fixture server (each
+path answered from a list of replies) or at a fake Explore Education Statistics API that pages
+its listings as the real one does (tests/fake_ees.py). Each test checks what ends up in data/raw,
+in data/sources.yml and in the database (and, for a new LAIT year, on the app's profile page), and
+counts the servers' requests rather than timing them.
 """
 
 from __future__ import annotations
 
 import errno
 import http.server
+import io
 import json
 import os
 import threading
@@ -20,24 +23,31 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import requests
+import streamlit as st
 import yaml
 
 from etl.__main__ import main
-from etl.fetch import Offline, fetch
+from etl.fetch import LISTING_MAX_PAGES, LISTING_PAGE_SIZE, Offline, fetch, listing_page_url
+from etl.gld import LAIT_GROUPS
 from etl.raw_files import EES_HEADLINE_FILE as EES
 from etl.raw_files import LAIT_2015_FILE
 from etl.raw_files import LAIT_FILE as LAIT
 from etl.raw_files import LAS_FILE as LAS
 from etl.register import sha256_of
 from tests.conftest import etl_cli
+from tests.fake_ees import HTML_ERROR_PAGE, DataSet, FakeEesApi, Fault
+from tests.test_app import page_text, run_page
 
 FAST = {"timeout": (2.0, 5.0), "retries": 2, "backoff": 0.01}
 # For servers that go silent: a quarter of a second without a byte counts as silence.
 QUICK = {**FAST, "timeout": (2.0, 0.25)}
 CSV = {"Content-Type": "text/csv"}
-LISTING = "/v1/publications/pub/data-sets"
+LISTING_PATH = "/v1/publications/pub/data-sets"
+LISTING = f"{LISTING_PATH}?page=1&pageSize={LISTING_PAGE_SIZE}"  # the first page, as fetch asks for it
 
 
 @dataclass
@@ -191,9 +201,10 @@ def listing(server: FixtureServer, title: str = "Headline measures by characteri
             {"id": "ds-areas", "title": "Areas of learning by characteristics"},
             {"id": "ds-headline", "title": title},
         ],
-        "paging": {"page": 1, "totalPages": 1},
+        "paging": {"page": 1, "pageSize": LISTING_PAGE_SIZE, "totalResults": 2, "totalPages": 1},
     }
-    return server.serve(LISTING, json.dumps(body).encode(), headers={"Content-Type": "json"})
+    server.serve(LISTING, json.dumps(body).encode(), headers={"Content-Type": "json"})
+    return server.base + LISTING_PATH  # as registered: fetch adds the page it wants
 
 
 @pytest.mark.slow
@@ -390,7 +401,7 @@ def test_ees_listing_must_name_exactly_one_data_set(data_copy, server, capsys):
 )
 def test_malformed_listing_is_one_line_naming_the_entry(data_copy, server, capsys, results, expected):
     url = server.serve(LISTING, json.dumps({"results": results}).encode(), headers={"Content-Type": "json"})
-    point_register_at(data_copy, {EES: url})
+    point_register_at(data_copy, {EES: server.base + LISTING_PATH})
     before = snapshot(data_copy)
     assert fetch(data_copy, **FAST) == 1
     assert failures(capsys.readouterr().out) == [f"  FAILED         data/raw/{EES}: {url}: {expected}"]
@@ -514,4 +525,289 @@ def test_read_only_data_folder_is_one_line_and_a_dry_run_still_works(data_copy, 
         refused.err.splitlines()[0] == "Fetch failed: cannot make a download folder in data/.fetch: Permission denied"
     )
     assert f"would replace  data/raw/{LAS}" in dry_run.out and not dry_run.err
+    assert snapshot(data_copy) == before
+
+
+def test_listing_page_url_keeps_the_query_and_replaces_page_and_page_size():
+    url = "https://api.education.gov.uk/statistics/v1/publications/p/data-sets?page=4&PageSize=5&x=1"
+    assert listing_page_url(url, 2) == (
+        f"https://api.education.gov.uk/statistics/v1/publications/p/data-sets?x=1&page=2&pageSize={LISTING_PAGE_SIZE}"
+    )
+
+
+PUBLICATION = "fcda2962-82a6-4052-afa2-ea398c53c85f"  # DfE's EYFSP publication, as registered
+RELEASE = b"time_period,geographic_level\n202526,National\n"
+
+
+@pytest.fixture
+def ees_api() -> Iterator[FakeEesApi]:
+    api = FakeEesApi()
+    yield api
+    api.close()
+
+
+def eyfsp_publication(api: FakeEesApi, others: int = 44) -> str:
+    """Publish the EYFSP publication with `others` data sets listed before the headline one; return
+    its listing URL as registered. With 44 the headline data set is the 45th: page 3 of 3 at 20 a page."""
+    data_sets = [
+        DataSet(f"ds-{n:04d}", f"EYFSP table {n}: areas of learning by characteristics") for n in range(others)
+    ]
+    return api.publish(PUBLICATION, [*data_sets, DataSet("ds-headline", "EYFSP headline measures", RELEASE)])
+
+
+def three_pages(times: dict[int, int] | None = None) -> list[tuple[str, str]]:
+    """The (page, pageSize) requests for pages 1-3, page n asked `times[n]` times (default once)."""
+    return [(str(page), str(LISTING_PAGE_SIZE)) for page in (1, 2, 3) for _ in range((times or {}).get(page, 1))]
+
+
+def assert_headline_landed(data_dir: Path, api: FakeEesApi, rebuilds: list[Path]) -> None:
+    landed = data_dir / "raw" / EES
+    assert landed.read_bytes() == RELEASE
+    registered = entry(data_dir, EES)
+    assert registered["sha256"] == sha256_of(landed)
+    assert registered["origin"]["downloaded_from"] == api.csv_url("ds-headline")
+    assert rebuilds == [data_dir]
+
+
+def test_headline_data_set_on_page_3_of_3_lands_and_is_registered(data_copy, ees_api, rebuilds):
+    point_register_at(data_copy, {EES: eyfsp_publication(ees_api)})
+    assert fetch(data_copy, **FAST) == 0
+    assert ees_api.pages_asked(PUBLICATION) == three_pages()
+    assert_headline_landed(data_copy, ees_api, rebuilds)
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_listing_page_2_asking_to_retry_after_is_retried_and_lands(data_copy, ees_api, rebuilds, monkeypatch, status):
+    point_register_at(data_copy, {EES: eyfsp_publication(ees_api)})
+    busy = Fault(status, {"Retry-After": "7", "Content-Type": "text/plain"}, b"busy")
+    ees_api.fault(FakeEesApi.listing_path(PUBLICATION), busy, page=2)
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)  # record the waits instead of waiting
+
+    assert fetch(data_copy, **FAST) == 0
+
+    assert ees_api.pages_asked(PUBLICATION) == three_pages({2: 2})
+    assert waits == [7]  # the server's Retry-After, not FAST's 0.01 s backoff
+    assert_headline_landed(data_copy, ees_api, rebuilds)
+
+
+def test_a_slow_listing_page_still_lands(data_copy, ees_api, rebuilds):
+    point_register_at(data_copy, {EES: eyfsp_publication(ees_api)})
+    # Half a second before the status line: slow, but well within FAST's 5 s read timeout.
+    ees_api.fault(FakeEesApi.listing_path(PUBLICATION), Fault(delay=0.5), page=3)
+    assert fetch(data_copy, **FAST) == 0
+    assert ees_api.pages_asked(PUBLICATION) == three_pages()  # answered first time: nothing retried
+    assert_headline_landed(data_copy, ees_api, rebuilds)
+
+
+def test_unknown_publication_is_one_line_naming_the_entry_and_changes_nothing(data_copy, ees_api, capsys):
+    eyfsp_publication(ees_api)
+    url = ees_api.base + FakeEesApi.listing_path("00000000-0000-0000-0000-000000000000")  # not published
+    point_register_at(data_copy, {EES: url})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1
+    first_page = f"{url}?page=1&pageSize={LISTING_PAGE_SIZE}"
+    assert failures(capsys.readouterr().out) == [
+        f"  FAILED         data/raw/{EES}: HTTP 404 Not Found from {first_page}"
+    ]
+    assert len(ees_api.hits) == 1  # a 404 is not tried again
+    assert snapshot(data_copy) == before
+
+
+@pytest.mark.parametrize(
+    "content_type, expected",
+    [
+        ("text/html; charset=utf-8", "{page} returned a web page (text/html), not a data file"),
+        ("application/json", "{page} did not return a JSON list of data sets"),  # a proxy's page, mislabelled
+    ],
+)
+def test_html_page_with_status_200_for_the_listing_is_one_line_and_changes_nothing(
+    data_copy, ees_api, capsys, content_type, expected
+):
+    url = eyfsp_publication(ees_api)
+    ees_api.fault(FakeEesApi.listing_path(PUBLICATION), Fault(200, {"Content-Type": content_type}, HTML_ERROR_PAGE))
+    point_register_at(data_copy, {EES: url})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1
+    page = f"{url}?page=1&pageSize={LISTING_PAGE_SIZE}"
+    assert failures(capsys.readouterr().out) == [f"  FAILED         data/raw/{EES}: {expected.format(page=page)}"]
+    assert snapshot(data_copy) == before
+
+
+def test_a_listing_longer_than_the_page_limit_is_refused_after_one_page(data_copy, ees_api, capsys):
+    url = eyfsp_publication(ees_api, others=LISTING_MAX_PAGES * LISTING_PAGE_SIZE)  # one page too many
+    point_register_at(data_copy, {EES: url})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1
+    [failure] = failures(capsys.readouterr().out)
+    assert failure == (
+        f"  FAILED         data/raw/{EES}: {url}: the listing has {LISTING_MAX_PAGES + 1} pages "
+        f"({LISTING_PAGE_SIZE} data sets a page), more than the {LISTING_MAX_PAGES} read; check the entry's url"
+    )
+    assert ees_api.pages_asked(PUBLICATION) == [("1", str(LISTING_PAGE_SIZE))]
+    assert snapshot(data_copy) == before
+
+
+def test_no_match_in_a_long_listing_quotes_the_first_ten_titles(data_copy, ees_api, capsys):
+    point_register_at(data_copy, {EES: eyfsp_publication(ees_api, others=44)})
+    register = data_copy / "sources.yml"
+    register.write_text(register.read_text().replace("ees_data_set: headline measures", "ees_data_set: key stage 4"))
+    assert fetch(data_copy, **FAST) == 1
+    [failure] = failures(capsys.readouterr().out)
+    assert "0 data sets have 'key stage 4' in their title" in failure
+    assert "EYFSP table 9: areas" in failure and "EYFSP table 10:" not in failure and "; and 35 more)" in failure
+    assert ees_api.pages_asked(PUBLICATION) == three_pages()
+
+
+def page_body(number: int, total_pages: int, ids: list[str], **paging) -> bytes:
+    """A listing page holding data sets `ids` ('ds-headline' is the headline one); `paging` overrides its paging."""
+    results = [{"id": i, "title": "Headline measures" if i == "ds-headline" else f"Table {i}"} for i in ids]
+    base = {
+        "page": number,
+        "pageSize": LISTING_PAGE_SIZE,
+        "totalResults": 2 * LISTING_PAGE_SIZE,
+        "totalPages": total_pages,
+    }
+    return json.dumps({"paging": {**base, **paging}, "results": results}).encode()
+
+
+@pytest.mark.parametrize(
+    "first, second, expected",
+    [
+        (page_body(1, 2, ["a"], totalPages="2"), None, '{page1}: paging.totalPages is "2", not a whole number'),
+        (page_body(1, 2, ["a"], totalPages=2.5), None, "{page1}: paging.totalPages is 2.5, not a whole number"),
+        (page_body(1, 2, ["a"], page=True), None, "{page1}: paging.page is true, not a whole number"),
+        (json.dumps({"results": []}).encode(), None, "{page1}: no 'paging' in the response, so the other pages"),
+        (json.dumps({"paging": {"totalPages": 2}, "results": []}).encode(), None, "{page1}: no paging.page in the"),
+        (page_body(1, 2, ["a"]), json.dumps({"paging": {}}).encode(), "{page2}: no 'results' list in the response"),
+        (page_body(1, 2, ["a"]), page_body(1, 2, ["a"]), "{page2}: asked for page 2, the answer is page 1"),
+    ],
+)
+def test_malformed_paging_is_one_line_and_changes_nothing(data_copy, server, capsys, first, second, expected):
+    json_type = {"Content-Type": "application/json"}
+    page1 = server.serve(LISTING, first, headers=json_type)
+    page2 = server.serve(LISTING.replace("page=1", "page=2"), second or b"{}", headers=json_type)
+    point_register_at(data_copy, {EES: server.base + LISTING_PATH})
+    before = snapshot(data_copy)
+    assert fetch(data_copy, **FAST) == 1
+    [failure] = failures(capsys.readouterr().out)
+    assert failure.startswith(f"  FAILED         data/raw/{EES}: {expected.format(page1=page1, page2=page2)}")
+    assert snapshot(data_copy) == before
+
+
+def test_a_data_set_met_again_on_the_next_page_counts_once(data_copy, server, rebuilds):
+    # A data set published between two page requests pushes the last of page 1 onto page 2.
+    server.serve(LISTING, page_body(1, 2, ["a", "ds-headline"]), headers={"Content-Type": "application/json"})
+    server.serve(LISTING.replace("page=1", "page=2"), page_body(2, 2, ["ds-headline", "b"]))
+    csv_url = server.serve("/v1/data-sets/ds-headline/csv", RELEASE, headers=CSV)
+    point_register_at(data_copy, {EES: server.base + LISTING_PATH})
+    assert fetch(data_copy, **FAST) == 0
+    assert (data_copy / "raw" / EES).read_bytes() == RELEASE
+    assert entry(data_copy, EES)["origin"]["downloaded_from"] == csv_url
+    assert rebuilds == [data_copy]
+
+
+ROTHERHAM, ROTHERHAM_LA_NUMBER = "E08000018", 372.0
+# Added to every 2024/25 GLD value to make the 2025/26 ones. Chosen so that Rotherham's status turns:
+# 64.9% in 2024/25 "has barely changed since 2021/22" (64.5%); 70.9% in 2025/26 is on track.
+LAIT_SHIFT = 6.0
+
+
+def lait_release(data_dir: Path, new_values: dict[tuple[float, str], str] | None = None) -> bytes:
+    """The registered LAIT parquet with a 2025/26 added: every GLD row of 2024/25 (LAIT's Years '2025')
+    copied as Years '2026' with its value + LAIT_SHIFT (at most 100), written as LAIT writes values
+    (text, '-' where suppressed). `new_values` sets some rows' text: {(LA Number, Short Desc): text}.
+    """
+    table = pq.read_table(data_dir / "raw" / LAIT)
+    frame = table.to_pandas()
+    added = frame[frame["Short Desc"].isin(list(LAIT_GROUPS)) & (frame["Years"] == "2025")].copy()
+    values = pd.to_numeric(added["Values"], errors="coerce")  # '-' stays missing
+    shifted = (values + LAIT_SHIFT).clip(upper=100.0).map(lambda value: f"{value:.1f}")
+    added["Values"] = added["Values"].where(values.isna(), shifted)
+    added["Years"] = "2026"
+    for (la_number, measure), text in (new_values or {}).items():
+        added.loc[(added["LA Number"] == la_number) & (added["Short Desc"] == measure), "Values"] = text
+    release = pa.Table.from_pandas(pd.concat([frame, added], ignore_index=True), schema=table.schema)
+    buffer = io.BytesIO()
+    pq.write_table(release, buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def app_on_copy(data_copy, monkeypatch) -> Iterator[Path]:
+    """The app, run in this process, reads `data_copy`. Streamlit's caches are process-wide and not
+    keyed by folder, so they are emptied before and after."""
+    monkeypatch.setenv("GLD_DATA_DIR", str(data_copy))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield data_copy
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.mark.slow
+def test_lait_release_with_2025_26_lands_and_the_app_shows_it_as_the_latest_year(app_on_copy, server, capsys):
+    data_copy = app_on_copy
+    page = run_page("profile", ROTHERHAM)  # the app is open when the release lands
+    before = page_text(page)
+    assert "In 2024/25, 64.9% of children in Rotherham" in before
+    # 73.3 − 64.9 = 8.4 points over 3 years = 2.8 a year; (64.9 − 64.5) / 3 = 0.1 a year since 2021/22.
+    assert "Rotherham has barely changed since 2021/22 and needs 2.8 percentage points a year." in before
+    release = lait_release(data_copy)
+    point_register_at(data_copy, {LAIT: server.serve("/lait.parquet", release)})
+
+    assert fetch(data_copy, **FAST) == 0
+
+    assert f"replace        data/raw/{LAIT}" in capsys.readouterr().out
+    assert (data_copy / "raw" / LAIT).read_bytes() == release
+    assert entry(data_copy, LAIT)["sha256"] == sha256_of(data_copy / "raw" / LAIT)
+
+    page.run()  # the open page's next run, as after a click: it sees the new build stamp
+    assert not page.exception
+    text = page_text(page)
+    assert "Rotherham: headline figures, 2025/26" in text
+    assert "In 2025/26, 70.9% of children in Rotherham reached a good level of development" in text
+    # All children: target 73.3 − 70.9 = 2.4 points over the 2 years to 2027/28 = 1.2 a year needed;
+    # since 2021/22 (64.5%) it gained (70.9 − 64.5) / 4 = 1.6 a year, so it is on track.
+    assert "Rotherham is on track: improving by 1.6 percentage points a year, 1.2 needed." in text
+    # FSM: 56.6 − 50.2 = 6.4 points, 3.2 a year; (50.2 − 51.7) / 4 = −0.4 a year is "barely changed".
+    assert "Rotherham has barely changed since 2021/22 and needs 3.2 percentage points a year." in text
+    assert "In 2024/25" not in text
+
+    # Read after the page: DuckDB hands a process the database it already has open at a path, and
+    # until the page's run dropped the app's connection that was the build before the fetch.
+    con = duckdb.connect(str(data_copy / "gld.duckdb"), read_only=True)
+    new_year = con.execute(
+        "SELECT area_code, pupil_group, pct, source FROM gld WHERE year = 2026 AND area_code IN (?, ?) "
+        "ORDER BY area_code, pupil_group",
+        ["E92000001", ROTHERHAM],
+    ).fetchall()
+    targets = con.execute("SELECT target_all, target_fsm FROM targets_2028 WHERE area_code = ?", [ROTHERHAM]).fetchone()
+    con.close()
+    # 2024/25 + 6.0: England 68.3, 51.3, 72.5; Rotherham 64.9, 44.2, 70.4 (LAIT's published values).
+    assert [row[:3] for row in new_year] == [
+        ("E08000018", "all", 70.9),
+        ("E08000018", "fsm", 50.2),
+        ("E08000018", "not_eligible", 76.4),
+        ("E92000001", "all", 74.3),
+        ("E92000001", "fsm", 57.3),
+        ("E92000001", "not_eligible", 78.5),
+    ]
+    assert {row[3] for row in new_year} == {"DfE LAIT"}
+    assert targets == pytest.approx((73.3, 56.6))  # targets keep their 2023/24 base
+
+
+@pytest.mark.slow
+def test_lait_release_with_a_value_over_100_is_refused_and_everything_restored(data_copy, server, capsys):
+    release = lait_release(data_copy, {(ROTHERHAM_LA_NUMBER, "FSP_NEW_GOODDEV"): "101"})
+    point_register_at(data_copy, {LAIT: server.serve("/lait.parquet", release)})
+    before = snapshot(data_copy)
+
+    assert fetch(data_copy, **FAST) == 1
+
+    out = capsys.readouterr().out
+    assert (
+        "The updated files do not build: contract failed: table gld, rule 'pct within 0–100': 1 offending rows" in out
+    )
+    assert "(e.g. 101.0)" in out and "data/raw and data/sources.yml are restored; the database is unchanged." in out
     assert snapshot(data_copy) == before
