@@ -57,6 +57,31 @@ def database_path() -> Path:
     return data_dir() / "gld.duckdb"
 
 
+CATALOG = "gld"
+
+
+def _attach(path: Path) -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with the database file attached read-only as CATALOG.
+
+    Not `duckdb.connect(path)`: while any connection to a path is still open in the process (a page
+    run or the warming thread holding the old one during a refresh), DuckDB hands back that same
+    database for the path, so a build renamed into place would never be read. An attached file is
+    opened afresh."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{_sql_text(str(path))}' AS {CATALOG} (READ_ONLY)")
+        con.execute(f"USE {CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _sql_text(text: str) -> str:
+    """A path inside single quotes (ATTACH takes no parameters)."""
+    return text.replace("'", "''")
+
+
 @st.cache_resource(show_spinner=False)
 def _open(folder: str) -> duckdb.DuckDBPyConnection:
     """The read-only connection to the database in `folder`, checked; one per folder and process.
@@ -67,7 +92,7 @@ def _open(folder: str) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise DatabaseMissing(f"The database has not been built yet. {BUILD_COMMAND}; it takes under a minute.")
     try:
-        candidate = duckdb.connect(str(path), read_only=True)
+        candidate = _attach(path)
         tables = set(candidate.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
     except duckdb.Error as error:
         LOG.error("cannot open %s: %s", path, error)
@@ -149,6 +174,7 @@ def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
         with _cursor_lock:
             cursor = shared.cursor()
         try:
+            cursor.execute(f"USE {CATALOG}")  # a cursor starts in the in-memory catalog
             return cursor.execute(sql, list(params)).df()
         finally:
             cursor.close()

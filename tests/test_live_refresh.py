@@ -74,3 +74,19 @@ def test_a_failed_build_changes_nothing(app_data):
     assert result.returncode != 0 and "sha256" in result.stdout + result.stderr
     assert db.data_version() == before and db.refresh_if_rebuilt() is False
     assert rotherham_gld() == 64.9
+
+
+def test_a_new_build_is_read_while_the_old_connection_is_still_held(app_data):
+    """A page run or the warming thread can still hold the old connection when the caches drop.
+
+    DuckDB hands back an open database for its path, so a connection opened by path would go on
+    reading the replaced file for as long as anything held the old one.
+    """
+    db.refresh_if_rebuilt()
+    assert rotherham_gld() == 64.9
+    held = db.connection()  # as a run in progress holds it
+    swap_in_a_build(app_data, 66.6)
+    assert db.refresh_if_rebuilt() is True
+    assert rotherham_gld() == 66.6
+    sql = "SELECT pct FROM gld WHERE area_code = ? AND pupil_group = 'all' AND year = 2025"
+    assert held.execute(sql, [ROTHERHAM]).fetchone()[0] == 64.9  # the held one finishes on the old file
