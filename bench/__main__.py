@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -391,6 +392,95 @@ def measure_pages(
     return results
 
 
+def kill_later(replica_set, index: int, delay: float, killed: dict) -> threading.Timer:
+    """Kill replica `index` after `delay` seconds; note when in killed["at"]."""
+
+    def kill() -> None:
+        replica_set.kill(index)
+        killed["at"] = time.time()
+
+    timer = threading.Timer(delay, kill)
+    timer.start()
+    return timer
+
+
+def measure_via_nginx(
+    sessions: int,
+    switches: int,
+    think: tuple[float, float],
+    clients: tuple[str, ...],
+    replicas: int,
+    kill_after: float | None,
+) -> dict:
+    """The sessions part through nginx in front of `replicas` replicas, started as deploy.replicas
+    starts them (each through bench.serve, logging its script runs). With `kill_after`, the last
+    replica is killed that many seconds into each part, and restarted (cold) before the next."""
+    from bench.procstat import RssSampler
+    from bench.sessions import measure_sessions
+    from deploy.replicas import ReplicaSet, healthy, open_first_page
+    from tests.e2e.conftest import free_port
+
+    scratch = Path(tempfile.mkdtemp(prefix="gld_bench_nginx_"))
+    run_log = scratch / "runs.jsonl"
+    replica_set = ReplicaSet(
+        replicas,
+        port=free_port(),
+        ports=[free_port() for _ in range(replicas)],
+        run_dir=scratch,
+        module="bench.serve",
+        env={"BENCH_RUN_LOG": str(run_log), "GLD_BENCH_FLOOR": "1"},
+    )
+    replica_set.start()
+    samplers = [RssSampler(member.process.pid) for member in replica_set.members]
+    for sampler in samplers:
+        sampler.start()
+    results: dict = {"replicas": replicas, "kill_after_s": kill_after}
+    try:
+        if os.environ.get("GLD_WARM_CACHES", "1") != "0":
+            began = time.time()
+            for member in replica_set.members:  # as `python -m deploy.replicas` does at start
+                open_first_page(member.base)
+            while not all("chart caches warm" in m.log.read_text(errors="replace") for m in replica_set.members):
+                if time.time() - began > 900:
+                    raise RuntimeError("the replicas' chart caches were not warm after 900 s")
+                time.sleep(1)
+            results["cache_warming_s"] = round(time.time() - began, 1)
+        for kind in clients:
+            killed: dict = {}
+
+            def on_start(killed: dict = killed) -> float:
+                if kill_after is not None:
+                    killed["timer"] = kill_later(replica_set, replicas, kill_after, killed)
+                return time.time()
+
+            seed = {"browser": 8, "floor": 10}.get(kind, 9)
+            result = measure_sessions(
+                replica_set.base, sessions, switches, run_log, on_start, time.time, kind, seed, think
+            )
+            if "timer" in killed:
+                killed["timer"].cancel()
+            if "at" in killed:
+                result["replica_killed"] = replicas
+                result["killed_at_s_into_the_part"] = kill_after
+                replica_set.check()  # restarts it, as the supervisor would
+                deadline = time.time() + 90
+                while not healthy(replica_set.members[-1].base) and time.time() < deadline:
+                    time.sleep(0.5)
+            results[f"{CLIENTS[kind]}_via_nginx"] = result
+            time.sleep(5)
+        results["memory"] = {f"replica_{i}_peak_rss_mb": s.peak_mb() for i, s in enumerate(samplers, start=1)}
+    finally:
+        for sampler in samplers:
+            sampler.stop()
+        replica_set.stop()
+    errors = [
+        line for line in (scratch / "nginx-error.log").read_text(errors="replace").splitlines() if "[emerg]" in line
+    ]
+    results["nginx_errors"] = len(errors)
+    shutil.rmtree(scratch, ignore_errors=True)
+    return results
+
+
 def target_rows(results: dict) -> list[dict]:
     """The targets of issue 8 (and the overview's of issue 5) with the measured value and whether each is met."""
     rows = []
@@ -416,6 +506,17 @@ def target_rows(results: dict) -> list[dict]:
             label = f"{sessions['sessions']} {kind} sessions" + (" (control)" if kind == "floor" else "")
             add(f"{label}: p95 per switch (s)", sessions["switch"].get("p95_s"), 2, " s")
             add(f"{label}: errors", sessions["errors"], 0, "")
+    for kind, key in CLIENTS.items():
+        sessions = results.get("via_nginx", {}).get(f"{key}_via_nginx")
+        if sessions:
+            killed = " (one replica killed)" if sessions.get("replica_killed") else ""
+            label = f"{sessions['sessions']} {kind} sessions via nginx{killed}"
+            add(f"{label}: p95 per switch (s)", sessions["switch"].get("p95_s"), 2, " s")
+            add(f"{label}: errors", sessions["errors"], 0, "")
+            if killed:
+                never = sessions.get("switch_sessions_never_moved", {})
+                add("  of which never moved: p95 (s)", never.get("p95_s"), 2, " s")
+                add("  of which never moved: errors", sessions.get("errors_sessions_never_moved"), 0, "")
     add("server peak RSS (MB)", results.get("memory", {}).get("server_peak_rss_mb"), 600, " MB")
     return rows
 
@@ -437,9 +538,10 @@ def report(results: dict) -> None:
     print(f"{'measure':<60}{'value':>10}")
     for name, value in flatten(results):
         print(f"{name:<60}{value!s:>10}")
-    for key in CLIENTS.values():
+    for key in [*CLIENTS.values(), *(f"{key}_via_nginx" for key in CLIENTS.values())]:
+        part = results.get(key) or results.get("via_nginx", {}).get(key, {})
         for kinds in ("error_kinds", "console_error_kinds", "http_error_kinds"):
-            for kind, count in results.get(key, {}).get(kinds, {}).items():
+            for kind, count in part.get(kinds, {}).items():
                 print(f"  {key} {kinds[:-6].replace('_', ' ')} x{count}: {kind}")
     print()
     print(f"{'target':<44}{'value':>10}{'target':>12}{'met?':>6}  95% interval")
@@ -487,14 +589,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile-server", action="store_true", help="cProfile every script run and print the heaviest functions"
     )
+    parser.add_argument(
+        "--via-nginx",
+        action="store_true",
+        help="only the sessions part, through nginx in front of --replicas replicas (deploy/replicas.py)",
+    )
+    parser.add_argument("--replicas", type=int, default=2, help="replicas behind nginx (default 2)")
+    parser.add_argument(
+        "--kill-after",
+        type=float,
+        metavar="S",
+        help="with --via-nginx: kill the last replica S seconds into each sessions part",
+    )
     args = parser.parse_args(argv)
     results: dict = {"when": datetime.now().isoformat(timespec="seconds")}
     if not args.skip_build:
         results["full_build_s"] = round(timed([sys.executable, "-m", "etl", "--force"]), 2)
     results["skipped_rebuild_s"] = round(timed([sys.executable, "-m", "etl"]), 2)
-    results.update(
-        measure_pages(args.only, args.sessions, args.switches, args.profile_server, args.clients, args.think)
-    )
+    if args.via_nginx:
+        results["via_nginx"] = measure_via_nginx(
+            args.sessions, args.switches, args.think, args.clients, args.replicas, args.kill_after
+        )
+    else:
+        results.update(
+            measure_pages(args.only, args.sessions, args.switches, args.profile_server, args.clients, args.think)
+        )
     results["targets"] = target_rows(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench_{datetime.now():%Y%m%d_%H%M%S}.json"

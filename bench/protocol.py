@@ -8,6 +8,11 @@ changes (the picker's widget state set to the new LA's label) and waits for the 
 `script_finished`. What they time is the server alone, as a browser on its own machine would
 receive it: from sending the change to the last message of the run. A switch counts as good only
 if the run carried the trajectory chart titled with the new LA's name and no exception element.
+
+When the connection drops (a replica killed behind nginx), a client reconnects as Streamlit's own
+does: a new websocket, the page of its URL run again (on whichever replica nginx chooses), then the
+pick it was making. That switch is timed from the pick to the end of its run, reconnection included,
+and marked `moved`.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ from __future__ import annotations
 import asyncio
 import time
 
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
 from bench.sessions import SOFT_LIMIT_S, Outcome
 
 PICKER_LABEL = "Local authority"
+# A dropped connection (a replica killed behind nginx) or one refused while nginx finds another
+RECONNECT_ERRORS = (ConnectionClosed, InvalidHandshake, OSError)
+RECONNECT_TRIES = 5
+RECONNECT_WAIT_S = 0.5  # before the first attempt, then 1 s, 1.5 s… (at most 2 s), like the browser's backoff
 
 
 class ProtocolSession(Outcome):
@@ -29,6 +40,7 @@ class ProtocolSession(Outcome):
         self.query = ""
         self.picker_id: str | None = None
         self.picker_labels: list[str] = []
+        self.reconnects: list[dict] = []  # each time the connection dropped and was opened again
 
     async def rerun(self, ws, base: str, widgets: list | None = None) -> tuple[list[bytes], str | None]:
         """Send one rerun; return the raw messages of the run and an error (or None)."""
@@ -82,52 +94,84 @@ class ProtocolSession(Outcome):
             return False
         return True
 
+    async def connect(self, url: str):
+        from websockets.asyncio.client import connect
+
+        return await connect(
+            url,
+            subprotocols=["streamlit"],
+            additional_headers={"X-Bench-Session": str(self.index)},
+            max_size=None,
+            open_timeout=SOFT_LIMIT_S * 4,
+        )
+
+    async def reconnect(self, url: str, base: str, lost: float):
+        """Open a new websocket and run the page of the session's URL, as Streamlit's client does
+        when its connection drops (behind nginx the new one may reach another replica, which starts
+        a new session). Returns the socket; raises when RECONNECT_TRIES attempts all fail."""
+        for attempt in range(1, RECONNECT_TRIES + 1):
+            await asyncio.sleep(min(RECONNECT_WAIT_S * attempt, 2.0))
+            try:
+                ws = await self.connect(url)
+                raw, error = await self.rerun(ws, base)
+            except RECONNECT_ERRORS:
+                continue
+            self.reconnects.append({"at": lost, "seconds": time.time() - lost, "attempts": attempt, "error": error})
+            return ws
+        raise ConnectionError(f"could not reconnect in {RECONNECT_TRIES} attempts")
+
     async def run(self, base: str, start: asyncio.Event) -> None:
         from streamlit.proto.WidgetStates_pb2 import WidgetState
-        from websockets.asyncio.client import connect
 
         url = base.replace("http://", "ws://") + "/_stcore/stream"
         await start.wait()
         (code, name), rest = self.plan[0], self.plan[1:]
         self.query = f"la={code}"
         began = time.time()
+        ws = None
         try:
-            async with connect(
-                url,
-                subprotocols=["streamlit"],
-                additional_headers={"X-Bench-Session": str(self.index)},
-                max_size=None,
-                open_timeout=SOFT_LIMIT_S * 4,
-            ) as ws:
-                raw, error = await self.rerun(ws, base)
-                if self.judge_run(raw, error, name, f"first load of {name}"):
-                    self.first_load = time.time() - began
-                for code, name in rest:
-                    await asyncio.sleep(self.rng.uniform(*self.think))
-                    label = next((x for x in self.picker_labels if f"({code} " in x), None)
-                    if self.picker_id is None or label is None:
-                        self.error(f"switch to {name}", "the LA picker was not on the page")
-                        self.switches.append({"good": False, "code": code, "name": name})
-                        continue
-                    widget = WidgetState(id=self.picker_id, string_value=label)
-                    pick = time.time()
+            ws = await self.connect(url)
+            raw, error = await self.rerun(ws, base)
+            if self.judge_run(raw, error, name, f"first load of {name}"):
+                self.first_load = time.time() - began
+            for code, name in rest:
+                await asyncio.sleep(self.rng.uniform(*self.think))
+                pick, moved = time.time(), False
+                while True:
                     try:
-                        raw, error = await self.rerun(ws, base, [widget])
-                    except TimeoutError:
-                        self.error(f"switch to {name}", f"no end of run within {SOFT_LIMIT_S * 4} s")
-                        self.switches.append({"good": False, "code": code, "name": name})
-                        continue
-                    done = time.time()
-                    result = {"pick": pick, "doneAt": done * 1000, "total_s": done - pick, "code": code, "name": name}
-                    result["good"] = self.judge_run(raw, error, name, f"switch to {name}")
-                    if result["good"] and result["total_s"] > SOFT_LIMIT_S:
-                        self.error(f"switch to {name}", f"slow: {result['total_s']:.0f} s (over {SOFT_LIMIT_S} s)")
-                        result["good"] = False
-                    self.switches.append(result)
+                        if ws is None:
+                            ws, moved = await self.reconnect(url, base, time.time()), True
+                        label = next((x for x in self.picker_labels if f"({code} " in x), None)
+                        if self.picker_id is None or label is None:
+                            raw, error = [], "the LA picker was not on the page"
+                        else:
+                            widget = WidgetState(id=self.picker_id, string_value=label)
+                            raw, error = await self.rerun(ws, base, [widget])
+                        break
+                    except TimeoutError:  # before OSError, of which it is a kind
+                        raw, error = None, f"no end of run within {SOFT_LIMIT_S * 4} s"
+                        break
+                    except RECONNECT_ERRORS:  # the replica went away: reconnect and pick again
+                        ws = None
+                if raw is None or not raw:
+                    self.error(f"switch to {name}", error)
+                    self.switches.append({"good": False, "code": code, "name": name})
+                    continue
+                done = time.time()
+                result = {"pick": pick, "doneAt": done * 1000, "total_s": done - pick, "code": code, "name": name}
+                result["moved"] = moved
+                result["good"] = self.judge_run(raw, error, name, f"switch to {name}")
+                if result["good"] and result["total_s"] > SOFT_LIMIT_S:
+                    self.error(f"switch to {name}", f"slow: {result['total_s']:.0f} s (over {SOFT_LIMIT_S} s)")
+                    result["good"] = False
+                self.switches.append(result)
         except Exception as error:  # noqa: BLE001 - a failure is an error to count, not a crash
             self.error(
                 f"session {self.index}", f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
             )
+        finally:
+            if ws is not None:
+                await ws.close()
 
 
 async def run_protocol(base: str, plans: list[list[tuple[str, str]]], seed: int, think, on_start, on_end) -> dict:

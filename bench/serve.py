@@ -6,7 +6,7 @@ one JSON line per script run to the file named by BENCH_RUN_LOG:
 
     {"session": <X-Bench-Session header or "">, "la": <session_state["la"] after the run>,
      "requested": <epoch s the rerun was requested>, "start": <epoch s>, "end": <epoch s>,
-     "cpu_s": <CPU seconds used by the script thread>}
+     "cpu_s": <CPU seconds used by the script thread>, "replica": <GLD_REPLICA, set by deploy.replicas>}
 
 `requested` -> `start` is the wait for a script thread; `start` -> `end` is the run itself, of
 which `cpu_s` was spent computing (the rest is waiting for the GIL or a CPU core).
@@ -81,6 +81,7 @@ def install(log_path: str, profile_dir: str | None = None) -> None:
                 "start": start,
                 "end": end,
                 "cpu_s": round(cpu, 4),
+                "replica": os.environ.get("GLD_REPLICA", ""),  # which replica, behind nginx (deploy.replicas)
             }
             with _lock:
                 with open(log_path, "a", encoding="utf-8") as log:

@@ -324,6 +324,20 @@ def summarise(outcome: dict, runs: list[dict], sessions: int, switches: int, thi
         result["http_error_kinds"] = dict(
             collections.Counter(re.sub(r"/media/\w+\.", "/media/<id>.", m) for m in https).most_common(5)
         )
+    moved = [p for p in people if getattr(p, "reconnects", None)]
+    if moved:  # a replica went away behind nginx: those who reconnected, and those who never noticed
+        result["sessions_reconnected"] = len(moved)
+        result["reconnect"] = stats([r["seconds"] for p in moved for r in p.reconnects])
+        result["switch_moved"] = stats([s["total_s"] for _, s in timed if s.get("moved")])
+        stayed = {p.index for p in people if not getattr(p, "reconnects", None)}
+        result["switch_sessions_never_moved"] = stats([s["total_s"] for i, s in timed if i in stayed])
+        result["errors_sessions_never_moved"] = sum(len(p.errors) for p in people if p.index in stayed)
+    if runs and any(r.get("replica") for r in runs):
+        first = {}
+        for r in runs:
+            first.setdefault(r["session"], r.get("replica"))
+        result["sessions_by_first_replica"] = dict(sorted(collections.Counter(first.values()).items()))
+        result["script_runs_by_replica"] = dict(sorted(collections.Counter(r.get("replica") for r in runs).items()))
     if "browser_peak_pss_mb" in outcome:
         result["browser_peak_pss_mb"] = outcome["browser_peak_pss_mb"]
     if runs:

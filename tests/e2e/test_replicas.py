@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,6 +68,14 @@ def test_the_rendered_config_is_accepted_by_nginx(replicas):
     )
     assert result.returncode == 0, result.stderr
     assert "gld_r1" in conf.read_text() and "backup" in conf.read_text()
+    # Health through nginx answers; Streamlit's server counters are closed to the public.
+    with urllib.request.urlopen(f"{replicas.base}/_stcore/health", timeout=5) as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{replicas.base}/_stcore/metrics", timeout=5)
+    assert refused.value.code == 404
+    with urllib.request.urlopen(f"{replicas.members[0].base}/_stcore/metrics", timeout=5) as response:
+        assert response.status == 200  # the replica itself has them: nginx is what closes them
 
 
 def test_new_visitors_are_spread_over_both_replicas(replicas):
