@@ -1,4 +1,4 @@
-"""Build `data/gld.duckdb` and the boundary GeoParquet files, atomically.
+"""Build `data/gld.duckdb` (figures and the app's boundaries) and the boundary GeoParquet files, atomically.
 
 Steps: remove what killed builds left behind → verify the register → read and stage every source →
 write a temporary database → run the contracts → rename into place. A failure at any step leaves
@@ -18,11 +18,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etl.errors import BuildError
 from etl.register import verify_raw_files
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 STAMP_TABLE = "build_info"
+# The app's boundaries live in the database (WKB, WGS 84) as well as in the GeoParquet files for
+# analysts: renaming the database into place is then the one switch from one build to the next, so
+# a running app never reads one build's figures beside another's shapes.
+BOUNDARY_TABLES = {"la": "boundaries_la", "ward": "boundaries_ward", "district": "boundaries_district"}
 
 
 @dataclass(frozen=True)
@@ -307,6 +315,17 @@ def stage_everything(paths: BuildPaths, register, progress: StepTimer):
     return tables, geometry
 
 
+def boundary_table(frame) -> pd.DataFrame:
+    """A GeoDataFrame as a plain table: its columns, and its shapes as WKB in `geometry_wkb`."""
+    import pandas as pd
+
+    if frame.crs is None or frame.crs.to_epsg() != 4326:
+        raise BuildError(f"boundaries must be in WGS 84 (EPSG:4326), not {frame.crs}")
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    table["geometry_wkb"] = frame.geometry.to_wkb()
+    return table
+
+
 def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, progress: StepTimer) -> None:
     """Write a temporary database and GeoParquet files, check contracts, then rename into place.
 
@@ -335,8 +354,12 @@ def write_outputs(paths: BuildPaths, tables: dict, geometry: dict, stamp: str, p
                     con.register("frame_view", frame)
                     con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame_view')
                     con.unregister("frame_view")
+                for key, frame in geometry.items():
+                    con.register("frame_view", boundary_table(frame))
+                    con.execute(f'CREATE TABLE "{BOUNDARY_TABLES[key]}" AS SELECT * FROM frame_view')
+                    con.unregister("frame_view")
                 con.execute(f"CREATE TABLE {STAMP_TABLE} AS SELECT ? AS input_stamp, now() AS built_at", [stamp])
-            progress.step(f"wrote {len(tables)} tables to a temporary database")
+            progress.step(f"wrote {len(tables)} tables and {len(geometry)} boundary tables to a temporary database")
             checks = check_all(con)
         finally:
             con.close()

@@ -31,9 +31,10 @@ REQUIRED_TABLES = (
     "gld_district_2022",
     "sources",
     "build_info",
+    "boundaries_la",  # the maps' shapes, stored with the figures (etl.build.BOUNDARY_TABLES)
+    "boundaries_ward",
+    "boundaries_district",
 )
-# The boundary files the maps read beside the database (written by the same build).
-BOUNDARY_FILES = ("la_boundaries.parquet", "ward_boundaries.parquet", "district_boundaries.parquet")
 BUILD_COMMAND = "Run `make run` (or `python -m etl`) in the project folder to build it from the registered raw files"
 REBUILD = "Rebuild it with `python -m etl --force` in the project folder (`make run` builds it if it is missing)."
 LOG = logging.getLogger(__name__)
@@ -98,10 +99,9 @@ def _open(folder: str) -> duckdb.DuckDBPyConnection:
         LOG.error("cannot open %s: %s", path, error)
         raise DatabaseMissing(f"The database cannot be opened: it is damaged or incomplete. {REBUILD}") from error
     missing = [table for table in REQUIRED_TABLES if table not in tables]
-    missing_files = [name for name in BOUNDARY_FILES if not (Path(folder) / name).exists()]
-    if missing or missing_files:
+    if missing:
         candidate.close()
-        lacking = ", ".join(missing + missing_files)
+        lacking = ", ".join(missing)
         LOG.error("the data in %s lacks %s", folder, lacking)
         raise DatabaseMissing(
             f"The data is incomplete or from an older version of the app (missing: {lacking}). {REBUILD}"
@@ -110,7 +110,7 @@ def _open(folder: str) -> duckdb.DuckDBPyConnection:
 
 
 def data_unavailable(error: BaseException) -> DatabaseMissing:
-    """A damaged database or boundary file met mid-run: log the detail, forget the connection (the
+    """A damaged database met mid-run: log the detail, forget the connection (the
     next run opens the files afresh, so a good rebuild is picked up) and say so without detail."""
     LOG.error("the built data became unusable: %r", error)
     _open.clear()
@@ -158,7 +158,7 @@ def connection() -> duckdb.DuckDBPyConnection:
 
     Raises:
         DatabaseMissing: the file does not exist, cannot be opened, lacks a table the app
-            queries, or a boundary file beside it is missing.
+            queries (its boundary tables included).
     """
     return _open(str(data_dir()))
 

@@ -1,6 +1,6 @@
 """pydeck choropleths of LAs and wards: no base map, nothing fetched, small payloads.
 
-Geometry comes from the GeoParquet files the build writes. LA outlines are simplified with
+Geometry comes from the boundary tables the build stores in the database. LA outlines are simplified with
 `shapely.coverage_simplify` (shared edges stay shared) for the national map; ward outlines are
 sent as built (further simplification damages small wards). Shapes are sent placed in pixels about
 the map's centre at the zoom that fits them (`Fit`), so every map starts from the same flat view
@@ -24,7 +24,7 @@ import pydeck as pdk
 import shapely
 import streamlit as st
 
-from profiles.db import data_dir, data_unavailable, query
+from profiles.db import query
 
 # About 1 km: invisible at national scale, and it keeps the national map's JSON small enough that
 # Streamlit keeps its click selections (much larger maps lose them; docs/PERFORMANCE.md).
@@ -135,22 +135,30 @@ def _rings(geometry, decimals: int = COORD_DECIMALS) -> list[list[list[list[floa
     return out
 
 
-def read_boundaries(file_name: str) -> gpd.GeoDataFrame:
-    """A boundary GeoParquet the build wrote beside the database.
+# The build stores the boundaries in the database beside the figures (etl.build.BOUNDARY_TABLES):
+# read from there, a map's shapes always come from the same build as its figures.
+BOUNDARY_QUERIES = {
+    "la": "SELECT * FROM boundaries_la",
+    "ward": "SELECT * FROM boundaries_ward",
+    "district": "SELECT * FROM boundaries_district",
+}
+
+
+def read_boundaries(kind: str) -> gpd.GeoDataFrame:
+    """The build's boundaries of one kind ('la', 'ward' or 'district'), in WGS 84.
 
     Raises:
-        DatabaseMissing: it is missing or cannot be read (deleted or damaged since the app started).
+        DatabaseMissing: the database cannot be read (see `profiles.db.query`).
     """
-    try:
-        return gpd.read_parquet(data_dir() / file_name)
-    except (OSError, ValueError) as error:  # FileNotFoundError, pyarrow's ArrowInvalid (a ValueError)
-        raise data_unavailable(error) from error
+    frame = query(BOUNDARY_QUERIES[kind])
+    shapes = gpd.GeoSeries.from_wkb(frame.pop("geometry_wkb").map(bytes), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame, geometry=shapes.values, crs="EPSG:4326")
 
 
 @st.cache_resource(show_spinner=False)
 def la_shapes() -> pd.DataFrame:
     """One row per polygon part of each LA: area_code, polygon (rings), simplified for a national view."""
-    frame = read_boundaries("la_boundaries.parquet")
+    frame = read_boundaries("la")
     simplified = shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES)
     rows = [
         {"area_code": code, "polygon": rings}
@@ -161,13 +169,13 @@ def la_shapes() -> pd.DataFrame:
 
 
 @st.cache_resource(show_spinner=False)
-def _geometry(file_name: str, key: str) -> gpd.GeoDataFrame:
-    """A boundary GeoParquet written by the build, indexed by its code column (read once per process)."""
-    return read_boundaries(file_name).set_index(key)
+def _geometry(kind: str, key: str) -> gpd.GeoDataFrame:
+    """The build's boundaries of one kind, indexed by their code column (read once per build)."""
+    return read_boundaries(kind).set_index(key)
 
 
-def _shapes(file_name: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    geometry = _geometry(file_name, key)
+def _shapes(kind: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    geometry = _geometry(kind, key)
     present = [code for code in codes if code in geometry.index]
     return pd.DataFrame(
         [{key: code, "polygon": rings} for code in present for rings in _rings(geometry.at[code, "geometry"])]
@@ -177,7 +185,7 @@ def _shapes(file_name: str, key: str, codes: tuple[str, ...]) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=256)
 def ward_shapes(ward_codes: tuple[str, ...]) -> pd.DataFrame:
     """One row per polygon part of the given wards: ward_code, polygon (rings)."""
-    return _shapes("ward_boundaries.parquet", "ward_code", ward_codes)
+    return _shapes("ward", "ward_code", ward_codes)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -189,7 +197,7 @@ def ward_borders(ward_codes: tuple[str, ...]) -> list[list[list[float]]]:
 @st.cache_data(show_spinner=False, max_entries=128)
 def district_shapes(lad_codes: tuple[str, ...]) -> pd.DataFrame:
     """One row per polygon part of the given shire districts (December 2024 boundaries)."""
-    return _shapes("district_boundaries.parquet", "lad_code", lad_codes)
+    return _shapes("district", "lad_code", lad_codes)
 
 
 @dataclass(frozen=True)
@@ -375,7 +383,7 @@ def decile_colours(values: pd.Series) -> tuple[list[list[int]], Legend]:
 @st.cache_resource(show_spinner=False)
 def la_features() -> list[dict]:
     """GeoJSON features of the 153 LAs (simplified, 3 dp) for static maps."""
-    frame = read_boundaries("la_boundaries.parquet")
+    frame = read_boundaries("la")
     simplified = shapely.set_precision(
         shapely.coverage_simplify(frame.geometry.values, tolerance=LA_SIMPLIFY_DEGREES), 0.001
     )
@@ -387,7 +395,7 @@ def la_features() -> list[dict]:
 
 def ward_label_points(ward_codes: tuple[str, ...]) -> pd.DataFrame:
     """A point inside each ward (shapely's representative point) and its name, for labels on a PNG."""
-    geometry = _geometry("ward_boundaries.parquet", "ward_code")
+    geometry = _geometry("ward", "ward_code")
     present = [code for code in ward_codes if code in geometry.index]
     if not present:
         return pd.DataFrame(columns=["longitude", "latitude", "text"])
@@ -405,7 +413,7 @@ def ward_label_points(ward_codes: tuple[str, ...]) -> pd.DataFrame:
 
 def ward_features(ward_codes: tuple[str, ...]) -> list[dict]:
     """GeoJSON features of the given wards (5 dp) for static maps."""
-    geometry = _geometry("ward_boundaries.parquet", "ward_code")
+    geometry = _geometry("ward", "ward_code")
     return [
         {
             "type": "Feature",

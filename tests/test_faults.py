@@ -30,12 +30,14 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import profiles.db
-from profiles.db import BOUNDARY_FILES, REQUIRED_TABLES
+from profiles.db import REQUIRED_TABLES
 
 from .conftest import DATA_DIR, PROJECT, etl_cli
 from .test_app import open_page
 
-OUTPUTS = ("gld.duckdb", *BOUNDARY_FILES, ".build_stamp")
+GEOPARQUET = ("la_boundaries.parquet", "ward_boundaries.parquet", "district_boundaries.parquet")
+OUTPUTS = ("gld.duckdb", *GEOPARQUET, ".build_stamp")  # what a build writes
+APP_READS = ("gld.duckdb", ".build_stamp")  # what the app reads: shapes are in the database
 ROTHERHAM = "E08000018"
 KENT = "E10000016"  # a two-tier county, so the wards page also reads `districts` and `dgroup`
 PAGES = ["overview", "profile", "focus", "peers", "wards", "about"]
@@ -256,24 +258,25 @@ def test_missing_database_every_page_explains_how_to_build_it(tmp_path, app_read
 
 
 def test_unreadable_database_every_page_explains(tmp_path, app_reading):
-    for name in BOUNDARY_FILES:
-        shutil.copy2(DATA_DIR / name, tmp_path / name)
     (tmp_path / "gld.duckdb").write_bytes(GARBAGE * 64)
     assert_every_page_explains(app_reading(tmp_path, EVERY_PAGE), "cannot be opened", "--force")
 
 
 def test_database_from_an_older_build_every_page_explains(tmp_path, app_reading):
     """A database lacking a table the app reads (here `wards`) is refused up front, on every page."""
-    for name in OUTPUTS:
+    for name in APP_READS:
         shutil.copy2(DATA_DIR / name, tmp_path / name)
     with duckdb.connect(str(tmp_path / "gld.duckdb")) as con:
         con.execute("DROP TABLE wards")
     assert_every_page_explains(app_reading(tmp_path, EVERY_PAGE), "missing: wards", "--force")
 
 
-def test_missing_boundaries_every_page_explains(tmp_path, app_reading):
+def test_a_database_without_its_boundaries_every_page_explains(tmp_path, app_reading):
+    """A database from before the shapes moved into it (no boundary tables) is refused up front."""
     shutil.copy2(DATA_DIR / "gld.duckdb", tmp_path / "gld.duckdb")
-    assert_every_page_explains(app_reading(tmp_path, EVERY_PAGE), "la_boundaries.parquet", "--force")
+    with duckdb.connect(str(tmp_path / "gld.duckdb")) as con:
+        con.execute("DROP TABLE boundaries_ward")
+    assert_every_page_explains(app_reading(tmp_path, EVERY_PAGE), "missing: boundaries_ward", "--force")
 
 
 def notice_of(page: dict) -> str:
@@ -285,7 +288,7 @@ def notice_of(page: dict) -> str:
 def test_database_damaged_while_running_gives_a_notice_and_recovers(tmp_path, app_reading):
     """The database is overwritten with garbage while the app runs: pages say so plainly (no paths, no
     library text) and work again, without a restart, once a good build is back."""
-    for name in OUTPUTS:
+    for name in APP_READS:
         shutil.copy2(DATA_DIR / name, tmp_path / name)
     (good,) = app_reading(tmp_path, [("profile", {"la": ROTHERHAM})])
     assert not good["exceptions"] and not good["errors"] and "73.3%" in good["text"]
@@ -305,25 +308,42 @@ def test_database_damaged_while_running_gives_a_notice_and_recovers(tmp_path, ap
     assert "Birmingham" in again[1]["text"] and again[1]["charts"] >= 2
 
 
-def test_boundaries_deleted_while_running_give_a_notice(tmp_path, app_reading):
+def test_maps_need_only_the_database(tmp_path, app_reading):
+    """Every page, maps included, draws from the database and stamp alone: no GeoParquet beside them."""
     import profiles.maps
 
-    for name in OUTPUTS:
+    for name in APP_READS:
         shutil.copy2(DATA_DIR / name, tmp_path / name)
-    (good,) = app_reading(tmp_path, [("profile", {"la": ROTHERHAM})])
-    assert not good["errors"]
-    (tmp_path / "ward_boundaries.parquet").unlink()
-    profiles.maps._geometry.clear()  # not read yet in this process: the wards page reads it now
-    (wards,) = render_pages([("wards", {"la": ROTHERHAM})])
-    message = notice_of(wards)
-    assert "python -m etl --force" in message and "parquet" not in message and "FileNotFound" not in message
-    assert wards["maps"] == 0
+    profiles.maps._geometry.clear()
+    pages = app_reading(tmp_path, [("overview", {}), ("wards", {"la": KENT})])
+    assert all(not page["exceptions"] and not page["errors"] for page in pages), pages
+    assert all(page["maps"] >= 1 for page in pages), [page["maps"] for page in pages]
 
 
 def test_required_tables_exist_in_the_built_database(db):
     tables = set(db.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
     assert set(REQUIRED_TABLES) <= tables
-    assert all((DATA_DIR / name).exists() for name in BOUNDARY_FILES)
+
+
+def test_the_database_holds_the_geoparquet_shapes(db):
+    """The boundary tables are the GeoParquet files' rows and shapes, to the byte."""
+    import geopandas as gpd
+
+    for sql, file_name, key in (
+        ("SELECT area_code, geometry_wkb FROM boundaries_la ORDER BY 1", "la_boundaries.parquet", "area_code"),
+        ("SELECT ward_code, geometry_wkb FROM boundaries_ward ORDER BY 1", "ward_boundaries.parquet", "ward_code"),
+        (
+            "SELECT lad_code, geometry_wkb FROM boundaries_district ORDER BY 1",
+            "district_boundaries.parquet",
+            "lad_code",
+        ),
+    ):
+        stored = db.execute(sql).df()
+        written = gpd.read_parquet(DATA_DIR / file_name).sort_values(key)
+        assert stored[key].tolist() == written[key].tolist()
+        assert [bytes(blob) for blob in stored["geometry_wkb"]] == list(written.geometry.to_wkb()), file_name
+    assert db.execute("SELECT count(*) FROM boundaries_la").fetchone()[0] == 153
+    assert db.execute("SELECT count(*) FROM boundaries_ward").fetchone()[0] == 6784
 
 
 UNKNOWN_CODE = "E99999999"
@@ -613,10 +633,14 @@ def query_calls(source: str) -> list[str]:
 
 
 def test_required_tables_are_exactly_the_tables_the_app_queries():
+    from profiles.maps import BOUNDARY_QUERIES  # the maps' one query per kind of boundary
+
     referenced = set()
-    for path in (PROJECT / "profiles").glob("*.py"):
-        for sql in query_calls(path.read_text(encoding="utf-8")):
-            referenced |= set(re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)\b(?!\.)", sql))
+    sqls = [
+        sql for path in (PROJECT / "profiles").glob("*.py") for sql in query_calls(path.read_text(encoding="utf-8"))
+    ]
+    for sql in [*sqls, *BOUNDARY_QUERIES.values()]:
+        referenced |= set(re.findall(r"\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)\b(?!\.)", sql))
     assert referenced == set(REQUIRED_TABLES)
 
 

@@ -14,6 +14,7 @@ import pytest
 import streamlit as st
 
 from etl.raw_files import FINGERTIPS_FSM_FILE
+from etl.register import sha256_of
 from profiles import db
 
 from .conftest import etl_cli
@@ -23,13 +24,19 @@ ROTHERHAM = "E08000018"
 
 def swap_in_a_build(data_dir: Path, rotherham_gld: float) -> None:
     """Put a build in place whose Rotherham 2024/25 GLD (all children) is `rotherham_gld`."""
-    staged = data_dir / "gld.duckdb.tmp-test"
-    shutil.copy2(data_dir / "gld.duckdb", staged)
-    con = duckdb.connect(str(staged))
-    con.execute(
+    swap_in(
+        data_dir,
         "UPDATE gld SET pct = ? WHERE area_code = ? AND pupil_group = 'all' AND year = 2025",
         [rotherham_gld, ROTHERHAM],
     )
+
+
+def swap_in(data_dir: Path, sql: str, params: list) -> None:
+    """Put in place, as the build does, a copy of the database changed by one statement."""
+    staged = data_dir / "gld.duckdb.tmp-test"
+    shutil.copy2(data_dir / "gld.duckdb", staged)
+    con = duckdb.connect(str(staged))
+    con.execute(sql, params)
     con.close()
     os.replace(staged, data_dir / "gld.duckdb")
     stamp = data_dir / ".build_stamp.tmp-test"
@@ -90,3 +97,19 @@ def test_a_new_build_is_read_while_the_old_connection_is_still_held(app_data):
     assert rotherham_gld() == 66.6
     sql = "SELECT pct FROM gld WHERE area_code = ? AND pupil_group = 'all' AND year = 2025"
     assert held.execute(sql, [ROTHERHAM]).fetchone()[0] == 64.9  # the held one finishes on the old file
+
+
+def test_a_new_build_brings_its_own_shapes(app_data):
+    """The maps' shapes come with the figures in the database: renaming it switches both at once."""
+    import shapely
+
+    from profiles.maps import _geometry
+
+    db.refresh_if_rebuilt()
+    square = shapely.box(-1.4, 53.4, -1.3, 53.5)
+    assert not _geometry("la", "area_code").at[ROTHERHAM, "geometry"].equals(square)
+    parquet_before = sha256_of(app_data / "la_boundaries.parquet")
+    swap_in(app_data, "UPDATE boundaries_la SET geometry_wkb = ? WHERE area_code = ?", [square.wkb, ROTHERHAM])
+    assert db.refresh_if_rebuilt() is True
+    assert _geometry("la", "area_code").at[ROTHERHAM, "geometry"].equals(square)
+    assert sha256_of(app_data / "la_boundaries.parquet") == parquet_before  # the app did not need it
