@@ -18,7 +18,7 @@ import time
 
 import streamlit as st
 
-from profiles.db import query
+from profiles.db import data_version, query
 
 LOG = logging.getLogger(__name__)
 PAUSE_S = 0.05  # between LAs: lets waiting page runs take the interpreter
@@ -28,8 +28,13 @@ def enabled() -> bool:
     return os.environ.get("GLD_WARM_CACHES", "1") != "0"
 
 
-def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
-    """Build and cache every LA's profile charts, May 2025 peer charts and ward map. Returns the LAs warmed."""
+def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S, build: object = None) -> int:
+    """Build and cache every LA's profile charts, May 2025 peer charts and ward map. Returns the LAs warmed.
+
+    With `build` (a `data_version()`), stop before the next LA once another build is in place: the
+    page run that notices it drops the caches and starts a new warming thread, and two threads
+    warming at once would take both of a small server's cores from people's page runs.
+    """
     from profiles import focus
     from profiles.overview import england_trajectory_export
     from profiles.page_exports import (
@@ -46,7 +51,11 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
     if codes is None:
         codes = query("SELECT area_code FROM areas WHERE level = 'la' ORDER BY name")["area_code"].tolist()
     england_trajectory_export(latest_year())
+    warmed = 0
     for code in codes:
+        if build is not None and data_version() != build:
+            LOG.warning("warming stopped after %d LAs: a new build is in place", warmed)
+            break
         profile_exports_for(code)
         focus_exports(code, None)  # as the focus page calls it, with no target typed
         focus.detail_2022(code), focus.early_education_rows(code), focus.context_rows(code)
@@ -58,8 +67,9 @@ def warm_all(codes: list[str] | None = None, pause: float = PAUSE_S) -> int:
         if not wards.empty:  # the wards page's first view: every filter at its default
             ward_map_for(code, DEFAULT_MEASURE, tuple(apply_filters(wards, WardFilters())["ward_code"]))
             where_children_export(code)
+        warmed += 1
         time.sleep(pause)
-    return len(codes)
+    return warmed
 
 
 @st.cache_resource(show_spinner=False)
@@ -68,10 +78,12 @@ def start_warming() -> threading.Thread | None:
     if not enabled():
         return None
 
+    build = data_version()
+
     def run() -> None:
         started = time.perf_counter()
         try:
-            count = warm_all()
+            count = warm_all(build=build)
         except Exception:  # a failure here must never reach a page; pages build on demand instead
             LOG.exception("warming the chart caches failed; charts will be built on first request")
             return

@@ -113,3 +113,15 @@ def test_a_new_build_brings_its_own_shapes(app_data):
     assert db.refresh_if_rebuilt() is True
     assert _geometry("la", "area_code").at[ROTHERHAM, "geometry"].equals(square)
     assert sha256_of(app_data / "la_boundaries.parquet") == parquet_before  # the app did not need it
+
+
+def test_warming_stops_when_a_new_build_is_in_place(app_data):
+    """The old build's warming thread gives way to the new one's instead of both running."""
+    from profiles.warm import warm_all
+
+    codes = [ROTHERHAM, "E06000017"]  # Rotherham, Rutland
+    build = db.data_version()
+    assert warm_all(codes, pause=0, build=build) == 2
+    swap_in_a_build(app_data, 66.6)
+    assert warm_all(codes, pause=0, build=build) == 0
+    assert warm_all(codes, pause=0, build=db.data_version()) == 2
