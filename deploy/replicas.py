@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -164,6 +165,7 @@ class ReplicaSet:
     ports: list[int] | None = None  # the replicas' ports; default PORT+1 … PORT+N
     members: list[Replica] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
+    warm: bool = False  # open a first page on each replica (at start, and after a restart)
 
     def __post_init__(self) -> None:
         if self.replicas < 1:
@@ -246,6 +248,7 @@ class ReplicaSet:
         nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         if nginx is None:
             raise ReplicaError("nginx is not installed (Debian: apt-get install nginx)")
+        self.warm = warm
         try:
             for replica in self.members:
                 self._spawn(replica)
@@ -309,8 +312,17 @@ class ReplicaSet:
                 self._end(replica.process)
             replica.restarts += 1
             self._spawn(replica)
+            if self.warm:  # as at start: its caches warm before the next visitors reach it
+                threading.Thread(target=self._warm_when_healthy, args=(replica,), daemon=True).start()
             done.append(f"replica {replica.index} (port {replica.port}) {why}; restarted")
         return done
+
+    def _warm_when_healthy(self, replica: Replica) -> None:
+        try:
+            self._wait_healthy(replica)
+            open_first_page(replica.base)
+        except Exception as error:  # noqa: BLE001 - the next health check deals with a replica that fails
+            self.echo(f"replica {replica.index} (port {replica.port}) could not be warmed: {error}")
 
     def supervise(self) -> int:
         """Check the replicas until stopped by a signal, or nginx stops. Returns an exit code."""
