@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -473,10 +474,14 @@ def measure_via_nginx(
         for sampler in samplers:
             sampler.stop()
         replica_set.stop()
-    errors = [
-        line for line in (scratch / "nginx-error.log").read_text(errors="replace").splitlines() if "[emerg]" in line
-    ]
-    results["nginx_errors"] = len(errors)
+    logged = (scratch / "nginx-error.log").read_text(errors="replace").splitlines()
+    results["nginx_error_log_lines"] = sum(
+        any(f"[{level}]" in line for level in ("error", "crit", "alert", "emerg")) for line in logged
+    )
+    # 5xx answered to a client (a retry that reached another replica is not one)
+    results["nginx_5xx_responses"] = sum(
+        bool(re.search(r'" 5\d\d ', line)) for line in (scratch / "access.log").read_text(errors="replace").splitlines()
+    )
     shutil.rmtree(scratch, ignore_errors=True)
     return results
 

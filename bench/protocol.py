@@ -31,6 +31,10 @@ RECONNECT_TRIES = 5
 RECONNECT_WAIT_S = 0.5  # before the first attempt, then 1 s, 1.5 s… (at most 2 s), like the browser's backoff
 
 
+class GaveUp(RuntimeError):
+    """Every reconnection attempt failed: the session ends with an error."""
+
+
 class ProtocolSession(Outcome):
     """One person, as a websocket client: the session's page, query string and picker."""
 
@@ -111,14 +115,18 @@ class ProtocolSession(Outcome):
         a new session). Returns the socket; raises when RECONNECT_TRIES attempts all fail."""
         for attempt in range(1, RECONNECT_TRIES + 1):
             await asyncio.sleep(min(RECONNECT_WAIT_S * attempt, 2.0))
+            ws = None
             try:
                 ws = await self.connect(url)
                 raw, error = await self.rerun(ws, base)
             except RECONNECT_ERRORS:
+                if ws is not None:
+                    await ws.close()
                 continue
             self.reconnects.append({"at": lost, "seconds": time.time() - lost, "attempts": attempt, "error": error})
             return ws
-        raise ConnectionError(f"could not reconnect in {RECONNECT_TRIES} attempts")
+        # Not an OSError (which the caller would take for another dropped connection and retry).
+        raise GaveUp(f"could not reconnect in {RECONNECT_TRIES} attempts")
 
     async def run(self, base: str, start: asyncio.Event) -> None:
         from streamlit.proto.WidgetStates_pb2 import WidgetState

@@ -2,21 +2,22 @@
 
 An organisation serving all 153 LAs runs more than one Streamlit process: one Python process uses
 one core for its page runs. This starts N replicas of `streamlit run app.py` on 127.0.0.1 (ports
-PORT+1 … PORT+N), every one reading the same read-only data/gld.duckdb, and Debian's nginx on
+PORT+11 … PORT+10+N), every one reading the same read-only data/gld.duckdb, and Debian's nginx on
 HOST:PORT in front of them (deploy/nginx.conf.in, rendered into a run folder). nginx keeps each
-browser on one replica (a cookie and a consistent hash: a Streamlit session lives in its
-replica's memory) and sends the visitors of a replica that stops answering to another; their tabs
-reconnect there by themselves.
+browser on one replica (a cookie naming the replica that answered: a Streamlit session lives in
+its replica's memory) and sends the visitors of a replica that stops answering to another; their
+tabs reconnect there by themselves.
 
 While running it checks every replica's `/_stcore/health` every CHECK_EVERY_S seconds and
-restarts one that has exited or failed FAILURES_BEFORE_RESTART checks in a row. Every replica gets
+restarts one that has exited or failed FAILURES_BEFORE_RESTART checks in a row (a replica still
+starting has START_TIMEOUT_S to answer first), then opens a first page on it so it warms again. Every replica gets
 the same cookie secret, so a tab moved to another replica keeps a valid XSRF cookie. A new build
 (`python -m etl fetch`) reaches every replica within a minute by the app's own live refresh.
 
     make serve-replicas                      # 2 replicas, nginx on 127.0.0.1:8500
     python -m deploy.replicas --replicas 4 --host 0.0.0.0 --port 80
 
-Stop with Ctrl+C (or SIGTERM): nginx and the replicas are stopped with it. The replicas' logs,
+Stop with Ctrl+C, SIGTERM or SIGHUP: nginx and the replicas are stopped with it. The replicas' logs,
 nginx's access and error logs and the rendered nginx.conf are kept in the run folder it prints.
 deploy/compose.yaml is the same recipe for Docker.
 """
@@ -30,6 +31,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,6 +49,7 @@ HEALTH_TIMEOUT_S = 2.0
 START_TIMEOUT_S = 90.0
 FAIL_TIMEOUT_S = 10  # nginx leaves a refusing replica out this long before trying it again
 WARM_PAGE = "profile?la=E08000018"
+REPLICA_PORT_OFFSET = 10  # replica i listens on PORT + 10 + i
 
 
 class ReplicaError(RuntimeError):
@@ -61,6 +64,8 @@ class Replica:
     process: subprocess.Popen | None = None
     failures: int = 0
     restarts: int = 0
+    started: float = 0.0  # when the process was spawned
+    answered: bool = False  # it has passed a health check since then
 
     @property
     def base(self) -> str:
@@ -78,6 +83,7 @@ def render_config(
     access_log: str,
     user: str = "",
     mime_types: str = "/etc/nginx/mime.types",
+    temp_dir: str = "",
 ) -> str:
     """deploy/nginx.conf.in with its fields filled in. `servers` are host:port of the replicas, r1, r2, …"""
     limits = f"max_fails=1 fail_timeout={FAIL_TIMEOUT_S}s"
@@ -91,6 +97,7 @@ def render_config(
             "\n".join(
                 [
                     f"    upstream gld_{name} {{",
+                    f"        zone gld_{name} 64k;",
                     f"        server {server} {limits};",
                     *others,
                     "        keepalive 8;",
@@ -104,6 +111,7 @@ def render_config(
         "@SERVERS@": "\n".join(f"        server {server} {limits};" for server in servers),
         "@UPSTREAMS@": "\n".join(upstreams),
         "@LISTEN@": listen,
+        "@TEMP_DIR@": temp_dir or f"{run_dir}/tmp",
         "@RUN_DIR@": run_dir,
         "@ACCESS_LOG@": access_log,
         "@USER@": f"user {user};" if user else "",
@@ -113,6 +121,17 @@ def render_config(
     for name, value in fields.items():
         text = text.replace(name, value)
     return text
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        # As servers bind (uvicorn, nginx): a port whose last connections are closing is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def healthy(base: str, timeout: float = HEALTH_TIMEOUT_S) -> bool:
@@ -162,7 +181,7 @@ class ReplicaSet:
     module: str = "streamlit"  # the benchmark passes bench.serve, which logs each script run
     env: dict[str, str] = field(default_factory=dict)
     echo: object = print
-    ports: list[int] | None = None  # the replicas' ports; default PORT+1 … PORT+N
+    ports: list[int] | None = None  # the replicas' ports; default PORT+11 … PORT+10+N
     members: list[Replica] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
     warm: bool = False  # open a first page on each replica (at start, and after a restart)
@@ -176,7 +195,8 @@ class ReplicaSet:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir.chmod(0o755)  # nginx's workers (www-data when started as root) make temp files here
         self.cookie_secret = secrets.token_hex(32)
-        ports = self.ports or [self.port + index for index in range(1, self.replicas + 1)]
+        # PORT+11…: not 8501, where `make run` serves
+        ports = self.ports or [self.port + REPLICA_PORT_OFFSET + index for index in range(1, self.replicas + 1)]
         if len(ports) != self.replicas:
             raise ReplicaError(f"{self.replicas} replicas need {self.replicas} ports, not {len(ports)}")
         self.members = [
@@ -223,7 +243,7 @@ class ReplicaSet:
             self._command(replica), cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
-        replica.failures = 0
+        replica.failures, replica.started, replica.answered = 0, time.time(), False
 
     def _wait_healthy(self, replica: Replica, timeout: float = START_TIMEOUT_S) -> None:
         deadline = time.time() + timeout
@@ -234,6 +254,7 @@ class ReplicaSet:
                     f"see {replica.log}"
                 )
             if healthy(replica.base):
+                replica.answered = True
                 return
             time.sleep(0.3)
         raise ReplicaError(f"replica {replica.index} (port {replica.port}) did not answer within {timeout:.0f} s")
@@ -249,6 +270,9 @@ class ReplicaSet:
         if nginx is None:
             raise ReplicaError("nginx is not installed (Debian: apt-get install nginx)")
         self.warm = warm
+        for port in [self.port, *(replica.port for replica in self.members)]:
+            if not port_free(self.host if port == self.port else "127.0.0.1", port):
+                raise ReplicaError(f"port {port} is already in use (another server, or replicas left running?)")
         try:
             for replica in self.members:
                 self._spawn(replica)
@@ -302,8 +326,11 @@ class ReplicaSet:
         for replica in self.members:
             exited = replica.process.poll()
             if exited is None and healthy(replica.base):
-                replica.failures = 0
+                replica.failures, replica.answered = 0, True
                 continue
+            starting = not replica.answered and time.time() - replica.started < START_TIMEOUT_S
+            if exited is None and starting:
+                continue  # still starting (slowly, when the others keep the cores busy): not a failure yet
             replica.failures += 1
             if exited is None and replica.failures < FAILURES_BEFORE_RESTART:
                 continue
@@ -325,22 +352,14 @@ class ReplicaSet:
             self.echo(f"replica {replica.index} (port {replica.port}) could not be warmed: {error}")
 
     def supervise(self) -> int:
-        """Check the replicas until stopped by a signal, or nginx stops. Returns an exit code."""
-        stop = {"asked": False}
-
-        def ask_stop(*_args) -> None:
-            stop["asked"] = True
-
-        signal.signal(signal.SIGTERM, ask_stop)
-        signal.signal(signal.SIGINT, ask_stop)
-        while not stop["asked"]:
+        """Check the replicas until nginx stops (or a signal ends it: see `main`). Returns an exit code."""
+        while True:
             if self.nginx.poll() is not None:
                 self.echo(f"nginx stopped (exit {self.nginx.returncode}); see {self.run_dir / 'nginx-error.log'}")
                 return 1
             for line in self.check():
                 self.echo(line)
             time.sleep(CHECK_EVERY_S)
-        return 0
 
     @staticmethod
     def _end(process: subprocess.Popen | None) -> None:
@@ -369,27 +388,45 @@ class ReplicaSet:
         self.stop()
 
 
+class Stop(Exception):
+    """A signal asked everything to stop."""
+
+
+def _stop(signum, _frame) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.replicas", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicas", type=int, default=2, help="Streamlit processes (default 2; one per core)")
-    parser.add_argument("--port", type=int, default=8500, help="nginx's port; replicas use the next N ports")
+    parser.add_argument("--replicas", type=int, default=2, help="Streamlit processes (default 2; see README)")
+    parser.add_argument(
+        "--port", type=int, default=8500, help="nginx's port; replicas use PORT+11 … PORT+10+N on 127.0.0.1"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="nginx's address (0.0.0.0 to serve the network)")
     parser.add_argument("--run-dir", type=Path, help="folder for logs and nginx.conf (default: a new temporary one)")
     parser.add_argument("--no-warm", action="store_true", help="do not open a first page on each replica at start")
     args = parser.parse_args(argv)
+    # The children run in their own sessions (a terminal's Ctrl+C must not kill a replica halfway
+    # through a restart), so every way of ending this process must stop them: Ctrl+C, SIGTERM
+    # (systemd, kill) and SIGHUP (the terminal or ssh session closed), at start or while running.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _stop)
+    replica_set = None
     try:
         replica_set = ReplicaSet(args.replicas, args.port, args.host, args.run_dir)
-        print(f"Starting {args.replicas} replicas and nginx; logs in {replica_set.run_dir}")
+        print(f"Starting {args.replicas} replicas and nginx; logs in {replica_set.run_dir}", flush=True)
         replica_set.start(warm=not args.no_warm)
+        ports = ", ".join(str(r.port) for r in replica_set.members)
+        print(f"Serving {replica_set.base} (replicas on 127.0.0.1 ports {ports}); Ctrl+C stops everything", flush=True)
+        return replica_set.supervise()
     except (ReplicaError, OSError) as error:
         print(f"Could not start: {error}", file=sys.stderr)
         return 1
-    ports = ", ".join(str(r.port) for r in replica_set.members)
-    print(f"Serving {replica_set.base} (replicas on 127.0.0.1 ports {ports}); Ctrl+C stops everything")
-    try:
-        return replica_set.supervise()
+    except (KeyboardInterrupt, Stop):
+        return 0
     finally:
-        replica_set.stop()
+        if replica_set is not None:
+            replica_set.stop()
 
 
 if __name__ == "__main__":

@@ -240,9 +240,26 @@ CONTRACTS: tuple[TableContract, ...] = (
         3900,
     ),
     TableContract("sources", ("path",), ("title", "publisher", "licence", "sha256")),
+    # The maps' shapes (etl.build.BOUNDARY_TABLES): every LA, May 2024 ward and December 2024 district.
+    TableContract("boundaries_la", ("area_code",), ("name", "geometry_wkb"), min_rows=153),
+    TableContract("boundaries_ward", ("ward_code",), ("geometry_wkb",), min_rows=6700),
+    TableContract("boundaries_district", ("lad_code",), ("lad_name", "geometry_wkb"), min_rows=164),
 )
 
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "boundaries_la",
+        "a shape for every LA, and only LAs",
+        "SELECT coalesce(b.area_code, a.area_code) FROM boundaries_la b "
+        "FULL JOIN (SELECT area_code FROM areas WHERE level = 'la') a ON a.area_code = b.area_code "
+        "WHERE a.area_code IS NULL OR b.area_code IS NULL",
+    ),
+    Rule(
+        "boundaries_ward",
+        "every shape is a ward in the wards table",
+        "SELECT b.ward_code FROM boundaries_ward b LEFT JOIN wards w ON w.ward_code = b.ward_code "
+        "WHERE w.ward_code IS NULL",
+    ),
     Rule(
         "areas",
         "exactly 153 LAs, 9 regions and England",

@@ -92,10 +92,13 @@ def _open(folder: str) -> duckdb.DuckDBPyConnection:
     path = Path(folder) / "gld.duckdb"
     if not path.exists():
         raise DatabaseMissing(f"The database has not been built yet. {BUILD_COMMAND}; it takes under a minute.")
+    candidate = None
     try:
         candidate = _attach(path)
         tables = set(candidate.execute("SELECT table_name FROM information_schema.tables").df()["table_name"])
     except duckdb.Error as error:
+        if candidate is not None:
+            candidate.close()
         LOG.error("cannot open %s: %s", path, error)
         raise DatabaseMissing(f"The database cannot be opened: it is damaged or incomplete. {REBUILD}") from error
     missing = [table for table in REQUIRED_TABLES if table not in tables]

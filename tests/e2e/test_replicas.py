@@ -139,6 +139,7 @@ def test_a_tab_stays_on_its_replica_and_moves_when_it_dies(replicas, page, artif
         elif frames > 0 and time.time() - quiet_since >= 2:
             break
     assert frames > 0, "no new websocket session within 30 s"
+    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
     choose_la(page, "Barnsley")
     expect(page).to_have_url(re.compile(r"la=E08000038"), timeout=60_000)
     wait_for_profile(page, "Barnsley")
@@ -154,6 +155,7 @@ def test_a_tab_stays_on_its_replica_and_moves_when_it_dies(replicas, page, artif
     deadline = time.time() + 60
     while not healthy(replicas.members[int(home[1]) - 1].base) and time.time() < deadline:
         time.sleep(0.5)
+    assert healthy(replicas.members[int(home[1]) - 1].base), "the restarted replica did not answer within 60 s"
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download CSV").first.click()
     path = artifacts / "replica_failover_download.csv"
@@ -174,6 +176,23 @@ def test_compose_config_is_the_tested_template_rendered():
         for name, service in compose["services"].items()
         if name.startswith("app")
     ]
-    expected = render_config(servers, "80", "/var/cache/nginx", "/dev/stdout", user="nginx")
+    expected = render_config(
+        servers, "80", "/var/cache/nginx", "/dev/stdout", user="nginx", temp_dir="/var/cache/nginx"
+    )
     assert (deploy / "nginx-compose.conf").read_text() == expected
     assert len(servers) == 2
+
+
+def test_a_port_in_use_is_refused_before_anything_starts(tmp_path):
+    import socket
+
+    from deploy.replicas import ReplicaError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        replica_set = ReplicaSet(2, port=free_port(), ports=[port, free_port()], run_dir=tmp_path)
+        with pytest.raises(ReplicaError, match=f"port {port} is already in use"):
+            replica_set.start()
+    assert all(member.process is None for member in replica_set.members)
