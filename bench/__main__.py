@@ -224,7 +224,7 @@ def start_server(script: str, port: int, run_log: Path, profile_dir: Path | None
     env = os.environ | {"BENCH_RUN_LOG": str(run_log), "GLD_BENCH_FLOOR": "1"}
     if profile_dir:
         env["BENCH_PROFILE_DIR"] = str(profile_dir)
-    from tests.e2e.conftest import server_flags
+    from deploy.replicas import server_flags
 
     command = [sys.executable, "-m", "bench.serve", "run", script, *server_flags(port)]
     log = (run_log.parent / "server.log").open("w")  # the warming thread reports here when done

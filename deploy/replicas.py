@@ -123,6 +123,21 @@ def render_config(
     return text
 
 
+def server_flags(port: int) -> list[str]:
+    """The `streamlit run` options of a replica (and of every test and benchmark server): only this
+    computer can reach it (a replica is reached through nginx)."""
+    return [
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+
+
 def port_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
         # As servers bind (uvicorn, nginx): a port whose last connections are closing is free.
@@ -213,21 +228,7 @@ class ReplicaSet:
         return self.run_dir / "access.log"
 
     def _command(self, replica: Replica) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            self.module,
-            "run",
-            "app.py",
-            "--server.port",
-            str(replica.port),
-            "--server.address",
-            "127.0.0.1",  # only nginx is reached from outside
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
+        return [sys.executable, "-m", self.module, "run", "app.py", *server_flags(replica.port)]
 
     def _spawn(self, replica: Replica) -> None:
         env = (

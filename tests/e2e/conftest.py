@@ -12,10 +12,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from deploy.replicas import healthy, server_flags
 
 PROJECT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT / "test-artifacts"
@@ -43,20 +44,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_flags(port: int) -> list[str]:
-    """The `streamlit run` options every test and benchmark server uses."""
-    return [
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-
-
 def start_streamlit(script: str, port: int) -> subprocess.Popen:
     """Start `streamlit run <script>` headless on 127.0.0.1:<port> (used by the tests and the benchmark)."""
     command = [sys.executable, "-m", "streamlit", "run", script, *server_flags(port)]
@@ -71,12 +58,9 @@ def wait_healthy(base: str, process: subprocess.Popen | None = None, timeout: fl
     while time.time() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"the Streamlit server at {base} exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
+        if healthy(base):
+            return
+        time.sleep(0.3)
     raise RuntimeError(f"the Streamlit server at {base} did not start within {timeout:.0f} s")
 
 
